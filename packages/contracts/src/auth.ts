@@ -1,0 +1,185 @@
+import { z } from 'zod'
+import {
+  EmailSchema,
+  IdSchema,
+  NameSchema,
+  OpaqueTokenSchema,
+  PasswordSchema,
+  TimestampSchema,
+} from './primitives.js'
+import { ProfileSchema, ProviderIdSchema } from './users.js'
+
+export const RegisterBodySchema = z
+  .strictObject({ email: EmailSchema, password: PasswordSchema, name: NameSchema.optional() })
+  .meta({ id: 'RegisterBody' })
+export type RegisterBody = z.infer<typeof RegisterBodySchema>
+
+export const RegisterResponseSchema = z
+  .object({ user: ProfileSchema })
+  .meta({ id: 'RegisterResponse' })
+export type RegisterResponse = z.infer<typeof RegisterResponseSchema>
+
+/**
+ * Login takes any password up to the maximum length: the length rules apply when a password is
+ * set, and a login must not reveal them (a short password is simply wrong).
+ */
+export const LoginBodySchema = z
+  .strictObject({
+    email: EmailSchema,
+    password: z
+      .string()
+      .min(1)
+      .max(PasswordSchema.maxLength ?? 256),
+  })
+  .meta({ id: 'LoginBody' })
+export type LoginBody = z.infer<typeof LoginBodySchema>
+
+/** OAuth 2.0 token response field names (RFC 6749 §5.1). */
+export const TokenPairSchema = z
+  .object({
+    access_token: z.string(),
+    token_type: z.literal('Bearer'),
+    expires_in: z.number().int().describe('seconds until the access token expires'),
+    refresh_token: z.string(),
+    refresh_expires_in: z.number().int().describe('seconds until the refresh token expires'),
+  })
+  .meta({ id: 'TokenPair' })
+export type TokenPair = z.infer<typeof TokenPairSchema>
+
+export const RefreshBodySchema = z
+  .strictObject({ refresh_token: OpaqueTokenSchema })
+  .meta({ id: 'RefreshBody' })
+export type RefreshBody = z.infer<typeof RefreshBodySchema>
+
+export const LogoutBodySchema = RefreshBodySchema
+export type LogoutBody = RefreshBody
+
+export const SessionSchema = z
+  .object({
+    id: IdSchema,
+    created_at: TimestampSchema,
+    last_used_at: TimestampSchema,
+    expires_at: TimestampSchema,
+    user_agent: z.string().nullable(),
+    ip: z.string().nullable(),
+    current: z.boolean(),
+  })
+  .meta({ id: 'Session' })
+export type Session = z.infer<typeof SessionSchema>
+
+export const SessionListSchema = z
+  .object({ items: z.array(SessionSchema) })
+  .meta({ id: 'SessionList' })
+export type SessionList = z.infer<typeof SessionListSchema>
+
+export const SessionIdParamsSchema = z.strictObject({ id: IdSchema })
+
+export const PasswordForgotBodySchema = z
+  .strictObject({ email: EmailSchema })
+  .meta({ id: 'PasswordForgotBody' })
+export type PasswordForgotBody = z.infer<typeof PasswordForgotBodySchema>
+
+/** The one body password/forgot ever answers with, whether or not the address exists. */
+export const AcceptedSchema = z.object({ status: z.literal('accepted') }).meta({ id: 'Accepted' })
+export type Accepted = z.infer<typeof AcceptedSchema>
+
+export const PasswordResetBodySchema = z
+  .strictObject({ token: OpaqueTokenSchema, password: PasswordSchema })
+  .meta({ id: 'PasswordResetBody' })
+export type PasswordResetBody = z.infer<typeof PasswordResetBodySchema>
+
+export const PasswordChangeBodySchema = z
+  .strictObject({ current_password: z.string().min(1).max(256), new_password: PasswordSchema })
+  .meta({ id: 'PasswordChangeBody' })
+export type PasswordChangeBody = z.infer<typeof PasswordChangeBodySchema>
+
+export const EmailVerifyBodySchema = z
+  .strictObject({ token: OpaqueTokenSchema })
+  .meta({ id: 'EmailVerifyBody' })
+export type EmailVerifyBody = z.infer<typeof EmailVerifyBodySchema>
+
+export const OAuthProviderSchema = z.object({ id: ProviderIdSchema, name: z.string() })
+export const OAuthProviderListSchema = z
+  .array(OAuthProviderSchema)
+  .meta({ id: 'OAuthProviderList' })
+export type OAuthProviderList = z.infer<typeof OAuthProviderListSchema>
+
+export const OAuthProviderParamsSchema = z.strictObject({ provider: z.string().max(40) })
+export const OAuthAuthorizeQuerySchema = z.object({ redirect_uri: z.string().min(1).max(2000) })
+export const OAuthCallbackQuerySchema = z.object({
+  code: z.string().max(2000).optional(),
+  state: z.string().max(2000).optional(),
+  error: z.string().max(200).optional(),
+  error_description: z.string().max(2000).optional(),
+})
+export const OAuthExchangeBodySchema = z
+  .strictObject({ code: OpaqueTokenSchema })
+  .meta({ id: 'OAuthExchangeBody' })
+export type OAuthExchangeBody = z.infer<typeof OAuthExchangeBodySchema>
+
+export const IdentitySchema = z
+  .object({
+    provider: ProviderIdSchema,
+    email: z.string().nullable(),
+    created_at: TimestampSchema,
+  })
+  .meta({ id: 'Identity' })
+export const IdentityListSchema = z
+  .object({ items: z.array(IdentitySchema) })
+  .meta({ id: 'IdentityList' })
+export type IdentityList = z.infer<typeof IdentityListSchema>
+
+/**
+ * A public JWK as the JWKS serves it. Only public members are allowed: the schema is strict so
+ * a private member (d, p, q, dp, dq, qi, k) can never be serialized by accident.
+ */
+export const PublicJwkSchema = z
+  .strictObject({
+    kty: z.enum(['RSA', 'EC', 'OKP']),
+    kid: z.string(),
+    use: z.literal('sig'),
+    alg: z.enum(['RS256', 'ES256', 'EdDSA']),
+    n: z.string().optional(),
+    e: z.string().optional(),
+    crv: z.string().optional(),
+    x: z.string().optional(),
+    y: z.string().optional(),
+  })
+  .meta({ id: 'PublicJwk' })
+export type PublicJwk = z.infer<typeof PublicJwkSchema>
+
+export const JwksSchema = z.object({ keys: z.array(PublicJwkSchema) }).meta({ id: 'Jwks' })
+export type Jwks = z.infer<typeof JwksSchema>
+
+/** Authorization server metadata (RFC 8414), the subset this server implements. */
+export const OpenIdConfigurationSchema = z
+  .object({
+    issuer: z.string(),
+    jwks_uri: z.string(),
+    token_endpoint: z.string(),
+    revocation_endpoint: z.string(),
+    grant_types_supported: z.array(z.string()),
+    response_types_supported: z.array(z.string()),
+    token_endpoint_auth_methods_supported: z.array(z.string()),
+    id_token_signing_alg_values_supported: z.array(z.string()),
+    access_token_signing_alg_values_supported: z.array(z.string()),
+    code_challenge_methods_supported: z.array(z.string()),
+  })
+  .meta({ id: 'OpenIdConfiguration' })
+export type OpenIdConfiguration = z.infer<typeof OpenIdConfigurationSchema>
+
+export const SigningKeySchema = z
+  .object({
+    kid: z.string(),
+    alg: z.string(),
+    status: z.enum(['next', 'active', 'retired']),
+    created_at: TimestampSchema,
+    activates_at: TimestampSchema,
+    retired_at: TimestampSchema.nullable(),
+    published_until: TimestampSchema.nullable(),
+  })
+  .meta({ id: 'SigningKey' })
+export type SigningKey = z.infer<typeof SigningKeySchema>
+export const SigningKeyListSchema = z
+  .object({ items: z.array(SigningKeySchema) })
+  .meta({ id: 'SigningKeyList' })

@@ -1,0 +1,62 @@
+import { z } from 'zod'
+
+/**
+ * Every `code` a client may see in a problem+json body. Clients branch on these, so they are
+ * stable: add new ones, never rename or reuse one.
+ */
+export const ERROR_CODES = [
+  // request shape
+  'validation_failed',
+  'invalid_json',
+  'unsupported_media_type',
+  'payload_too_large',
+  'not_found',
+  'method_not_allowed',
+  // authentication and authorization
+  'unauthorized',
+  'invalid_token',
+  'forbidden',
+  'invalid_credentials',
+  'email_not_verified',
+  'account_disabled',
+  'invalid_refresh_token',
+  // registration and passwords
+  'email_taken',
+  'password_rejected',
+  // OAuth
+  'unknown_provider',
+  'invalid_redirect_uri',
+  'last_sign_in_method',
+  // limits and availability
+  'rate_limited',
+  'service_unavailable',
+  'internal_error',
+] as const
+
+export type ErrorCode = (typeof ERROR_CODES)[number]
+export const ErrorCodeSchema = z.enum(ERROR_CODES)
+
+/** Prefix of a problem's `type` URI; the code follows it (RFC 9457 §3.1.1). */
+export const PROBLEM_TYPE_PREFIX = 'urn:authpair:problem:'
+
+export const ProblemFieldErrorSchema = z.object({
+  path: z.string().describe('JSON pointer-ish dotted path of the offending field, "" for the body'),
+  message: z.string(),
+})
+export type ProblemFieldError = z.infer<typeof ProblemFieldErrorSchema>
+
+/** RFC 9457 problem details, as every error of both services is shaped. */
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int().min(400).max(599),
+    detail: z.string(),
+    code: ErrorCodeSchema,
+    request_id: z.string(),
+    errors: z.array(ProblemFieldErrorSchema).optional(),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details (application/problem+json)' })
+export type Problem = z.infer<typeof ProblemSchema>
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json'

@@ -1,0 +1,50 @@
+import { z } from 'zod'
+
+/** RFC 5321 caps a forward path at 256 octets including the brackets, so 254 for the address. */
+export const EMAIL_MAX_LENGTH = 254
+
+/**
+ * NIST SP 800-63B §3.1.1.2: at least 8 characters, no composition rules, and a maximum that
+ * stops hashing-cost abuse while allowing long passphrases (the guideline asks for >= 64).
+ */
+export const PASSWORD_MIN_LENGTH = 8
+export const PASSWORD_MAX_LENGTH = 256
+
+/**
+ * An email address as the services store and compare it: trimmed and lower-cased, so one
+ * mailbox is one account whatever case it is typed in.
+ */
+export const EmailSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(EMAIL_MAX_LENGTH)
+  .check(z.email({ message: 'must be an email address' }))
+
+export const PasswordSchema = z
+  .string()
+  .min(PASSWORD_MIN_LENGTH, `must be at least ${PASSWORD_MIN_LENGTH} characters`)
+  .max(PASSWORD_MAX_LENGTH, `must be at most ${PASSWORD_MAX_LENGTH} characters`)
+
+/** Display name: free text, trimmed, bounded. */
+export const NameSchema = z.string().trim().min(1).max(200)
+
+/** BCP 47 language tag, e.g. `en`, `ru`, `en-GB`. */
+export const LocaleSchema = z
+  .string()
+  .regex(
+    /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/,
+    'must be a BCP 47 language tag such as "en" or "ru"',
+  )
+  .max(35)
+
+/** Ids are UUIDs (version 7, so they sort by creation time). */
+export const IdSchema = z.uuid()
+
+export const RoleSchema = z.enum(['user', 'admin'])
+export type Role = z.infer<typeof RoleSchema>
+
+/** An opaque token a client hands back (refresh, reset, verification, login code). */
+export const OpaqueTokenSchema = z.string().min(1).max(512)
+
+export const TimestampSchema = z.iso.datetime({ offset: true }).describe('RFC 3339 timestamp')

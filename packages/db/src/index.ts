@@ -1,0 +1,32 @@
+export {
+  type DatabaseTarget,
+  DatabaseUrlError,
+  DEFAULT_SQLITE_PATH,
+  parseDatabaseUrl,
+  redactDatabaseUrl,
+} from './connection-url.js'
+export type { Database, DatabaseOptions, Dialect } from './database.js'
+export {
+  type DatabaseError,
+  DatabaseUnavailableError,
+  UniqueViolationError,
+} from './errors.js'
+export { newId } from './ids.js'
+export { MIGRATIONS_FOLDER, type MigrationResult, migrateDatabase } from './migrate.js'
+export { openDatabase } from './open-database.js'
+export type {
+  AuditEventRecord,
+  EmailOutboxRecord,
+  IdentityRecord,
+  NewAuditEvent,
+  NewSigningKey,
+  NewUser,
+  OneTimeTokenRecord,
+  RefreshTokenRecord,
+  SessionRecord,
+  SigningKeyRecord,
+  UserRecord,
+} from './records.js'
+export type { AuditEventRepository } from './repositories/audit-event-repository.js'
+export type { SigningKeyRepository } from './repositories/signing-key-repository.js'
+export type { UserPatch, UserRepository } from './repositories/user-repository.js'

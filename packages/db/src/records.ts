@@ -1,0 +1,18 @@
+/**
+ * The row types the data-access layer returns. They are inferred from the PostgreSQL schema;
+ * schema/parity.ts proves the SQLite schema infers the very same types, so business code holds
+ * one type whichever dialect is underneath.
+ */
+import type * as pg from './schema/pg.js'
+
+export type UserRecord = typeof pg.users.$inferSelect
+export type NewUser = typeof pg.users.$inferInsert
+export type IdentityRecord = typeof pg.identities.$inferSelect
+export type SessionRecord = typeof pg.sessions.$inferSelect
+export type RefreshTokenRecord = typeof pg.refreshTokens.$inferSelect
+export type OneTimeTokenRecord = typeof pg.oneTimeTokens.$inferSelect
+export type SigningKeyRecord = typeof pg.signingKeys.$inferSelect
+export type NewSigningKey = typeof pg.signingKeys.$inferInsert
+export type EmailOutboxRecord = typeof pg.emailOutbox.$inferSelect
+export type AuditEventRecord = typeof pg.auditEvents.$inferSelect
+export type NewAuditEvent = typeof pg.auditEvents.$inferInsert

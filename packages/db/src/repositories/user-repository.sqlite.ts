@@ -1,0 +1,31 @@
+import { eq } from 'drizzle-orm'
+import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
+import type { NewUser, UserRecord } from '../records.js'
+import * as schema from '../schema/sqlite.js'
+import type { UserPatch, UserRepository } from './user-repository.js'
+
+/** better-sqlite3 is synchronous: each method runs one statement and resolves with its result. */
+export class SqliteUserRepository implements UserRepository {
+  constructor(private readonly db: BetterSQLite3Database<typeof schema>) {}
+
+  async create(user: NewUser): Promise<UserRecord> {
+    return this.db.insert(schema.users).values(user).returning().get()
+  }
+
+  async findById(id: string): Promise<UserRecord | undefined> {
+    return this.db.select().from(schema.users).where(eq(schema.users.id, id)).get()
+  }
+
+  async findByEmail(email: string): Promise<UserRecord | undefined> {
+    return this.db.select().from(schema.users).where(eq(schema.users.email, email)).get()
+  }
+
+  async update(id: string, patch: UserPatch): Promise<UserRecord | undefined> {
+    return this.db.update(schema.users).set(patch).where(eq(schema.users.id, id)).returning().get()
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const result = this.db.delete(schema.users).where(eq(schema.users.id, id)).run()
+    return result.changes > 0
+  }
+}

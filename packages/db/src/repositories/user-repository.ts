@@ -1,0 +1,17 @@
+import type { NewUser, UserRecord } from '../records.js'
+
+export type UserPatch = Partial<
+  Pick<UserRecord, 'name' | 'locale' | 'role' | 'isActive' | 'emailVerified' | 'passwordHash'>
+> & { updatedAt: Date }
+
+export interface UserRepository {
+  /** Inserts a user; throws UniqueViolationError (`users_email_key`) for a taken email. */
+  create(user: NewUser): Promise<UserRecord>
+  findById(id: string): Promise<UserRecord | undefined>
+  /** `email` must already be normalized (trimmed, lower-cased), as it was stored. */
+  findByEmail(email: string): Promise<UserRecord | undefined>
+  /** Returns the updated row, or undefined when no user has that id. */
+  update(id: string, patch: UserPatch): Promise<UserRecord | undefined>
+  /** Deletes the user and, by cascade, identities, sessions and tokens. True when a row went. */
+  delete(id: string): Promise<boolean>
+}

@@ -1,0 +1,181 @@
+/**
+ * SQLite schema. Its twin is ./pg.ts: the same tables, columns, nullability, defaults
+ * and indexes, written in the other dialect's column types. ./parity.ts proves at the type level
+ * that both infer the same row types, and test/schema-parity.test.ts compares them column by
+ * column at run time. Change one, change both, then `pnpm db:generate`.
+ *
+ * Conventions shared with the SQLite twin: ids are app-generated UUIDv7 text; timestamps are
+ * set by the application (its clock, so tests can shift time) and read back as Date; no
+ * database-side `now()` defaults.
+ */
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+
+/** Epoch milliseconds, read back as Date (the PostgreSQL twin is timestamptz(3)). */
+const ts = (name: string) => integer(name, { mode: 'timestamp_ms' })
+const boolean = (name: string) => integer(name, { mode: 'boolean' })
+
+export const users = sqliteTable(
+  'users',
+  {
+    id: text('id').primaryKey(),
+    /** Trimmed and lower-cased before it is stored: one mailbox, one account. */
+    email: text('email').notNull(),
+    emailVerified: boolean('email_verified').notNull().default(false),
+    /** argon2id PHC string; null for accounts that only sign in through a provider. */
+    passwordHash: text('password_hash'),
+    name: text('name'),
+    locale: text('locale'),
+    role: text('role').notNull().default('user'),
+    isActive: boolean('is_active').notNull().default(true),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('users_email_key').on(t.email),
+    index('users_created_at_idx').on(t.createdAt),
+  ],
+)
+
+export const identities = sqliteTable(
+  'identities',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    provider: text('provider').notNull(),
+    providerUserId: text('provider_user_id').notNull(),
+    email: text('email'),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('identities_provider_user_key').on(t.provider, t.providerUserId),
+    uniqueIndex('identities_user_provider_key').on(t.userId, t.provider),
+  ],
+)
+
+export const sessions = sqliteTable(
+  'sessions',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: ts('created_at').notNull(),
+    lastUsedAt: ts('last_used_at').notNull(),
+    /** The absolute lifetime: no refresh extends a session past this. */
+    expiresAt: ts('expires_at').notNull(),
+    revokedAt: ts('revoked_at'),
+    revokedReason: text('revoked_reason'),
+    userAgent: text('user_agent'),
+    ip: text('ip'),
+  },
+  (t) => [index('sessions_user_idx').on(t.userId)],
+)
+
+export const refreshTokens = sqliteTable(
+  'refresh_tokens',
+  {
+    id: text('id').primaryKey(),
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    /** SHA-256 of the token, base64url; the token itself is never stored. */
+    tokenHash: text('token_hash').notNull(),
+    createdAt: ts('created_at').notNull(),
+    /** The idle lifetime: a token unused until then is dead. */
+    expiresAt: ts('expires_at').notNull(),
+    /** Set when the token was rotated; presenting it again after the leeway is reuse. */
+    rotatedAt: ts('rotated_at'),
+    replacedBy: text('replaced_by'),
+  },
+  (t) => [
+    uniqueIndex('refresh_tokens_hash_key').on(t.tokenHash),
+    index('refresh_tokens_session_idx').on(t.sessionId),
+  ],
+)
+
+export const oneTimeTokens = sqliteTable(
+  'one_time_tokens',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    /** password_reset | email_verify | oauth_login */
+    purpose: text('purpose').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    createdAt: ts('created_at').notNull(),
+    expiresAt: ts('expires_at').notNull(),
+    usedAt: ts('used_at'),
+    /** JSON text for purpose-specific data (e.g. the email an email_verify token is for). */
+    data: text('data'),
+  },
+  (t) => [
+    uniqueIndex('one_time_tokens_hash_key').on(t.tokenHash),
+    index('one_time_tokens_user_purpose_idx').on(t.userId, t.purpose),
+  ],
+)
+
+export const signingKeys = sqliteTable(
+  'signing_keys',
+  {
+    /** The `kid` published in the JWKS and in every token's header. */
+    kid: text('kid').primaryKey(),
+    alg: text('alg').notNull(),
+    /** Public JWK as JSON text. */
+    publicJwk: text('public_jwk').notNull(),
+    /** PKCS#8 private key, AES-256-GCM encrypted with the key-encryption key. */
+    privateKeyEnc: text('private_key_enc').notNull(),
+    createdAt: ts('created_at').notNull(),
+    /** Published from creation; signs only from this instant (so verifiers see it first). */
+    activatesAt: ts('activates_at').notNull(),
+    retiredAt: ts('retired_at'),
+    /** A retired key stays in the JWKS until every token it signed has expired. */
+    publishedUntil: ts('published_until'),
+  },
+  (t) => [index('signing_keys_activates_at_idx').on(t.activatesAt)],
+)
+
+export const emailOutbox = sqliteTable(
+  'email_outbox',
+  {
+    id: text('id').primaryKey(),
+    /** Template name, for metrics and logs (the body is already rendered). */
+    kind: text('kind').notNull(),
+    toAddress: text('to_address').notNull(),
+    subject: text('subject').notNull(),
+    textBody: text('text_body').notNull(),
+    htmlBody: text('html_body'),
+    createdAt: ts('created_at').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: ts('next_attempt_at').notNull(),
+    /** A worker's lease: others skip the row until it passes. */
+    lockedUntil: ts('locked_until'),
+    sentAt: ts('sent_at'),
+    lastError: text('last_error'),
+  },
+  (t) => [index('email_outbox_pending_idx').on(t.sentAt, t.nextAttemptAt)],
+)
+
+export const auditEvents = sqliteTable(
+  'audit_events',
+  {
+    id: text('id').primaryKey(),
+    /** e.g. login_succeeded, login_failed, refresh_reuse_detected, key_rotated */
+    type: text('type').notNull(),
+    /** Kept after the user is deleted: the trail outlives the account. */
+    userId: text('user_id'),
+    actorId: text('actor_id'),
+    ip: text('ip'),
+    userAgent: text('user_agent'),
+    requestId: text('request_id'),
+    /** JSON text with event-specific details; never a secret. */
+    data: text('data'),
+    createdAt: ts('created_at').notNull(),
+  },
+  (t) => [
+    index('audit_events_user_idx').on(t.userId, t.createdAt),
+    index('audit_events_created_at_idx').on(t.createdAt),
+  ],
+)

@@ -1,0 +1,160 @@
+/**
+ * The repositories' contract: one suite, run once per dialect (TEST_DB=sqlite|postgres). Each
+ * file gets its own freshly migrated database.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  type Database,
+  migrateDatabase,
+  newId,
+  openDatabase,
+  UniqueViolationError,
+} from '../src/index.js'
+import { createTestDatabase, type TestDatabase, testDialect } from '../src/testing.js'
+
+let testDb: TestDatabase
+let db: Database
+
+beforeAll(async () => {
+  testDb = await createTestDatabase()
+  db = openDatabase(testDb.target)
+})
+
+afterAll(async () => {
+  await db?.close()
+  await testDb?.drop()
+})
+
+const t0 = new Date('2026-01-01T00:00:00.000Z')
+const at = (ms: number) => new Date(t0.getTime() + ms)
+
+function newUser(email: string) {
+  return { id: newId(), email, createdAt: t0, updatedAt: t0 }
+}
+
+describe(`repositories on ${testDialect()}`, () => {
+  it('runs on the dialect the run asked for', () => {
+    expect(db.dialect).toBe(testDialect())
+  })
+
+  it('answers a ping', async () => {
+    await expect(db.ping()).resolves.toBeUndefined()
+  })
+
+  it('re-running the migrations applies nothing and keeps the data', async () => {
+    const user = await db.users.create(newUser('keep@example.com'))
+    const result = await migrateDatabase(testDb.target)
+    expect(result).toMatchObject({ applied: 0 })
+    expect(result.total).toBeGreaterThan(0)
+    expect(await db.users.findById(user.id)).toBeDefined()
+  })
+
+  describe('users', () => {
+    it('creates a user with the schema defaults and reads it back by id and email', async () => {
+      const created = await db.users.create(newUser('ada@example.com'))
+      expect(created).toMatchObject({
+        email: 'ada@example.com',
+        emailVerified: false,
+        passwordHash: null,
+        role: 'user',
+        isActive: true,
+      })
+      expect(created.createdAt).toEqual(t0)
+      expect(await db.users.findById(created.id)).toEqual(created)
+      expect(await db.users.findByEmail('ada@example.com')).toEqual(created)
+      expect(await db.users.findByEmail('nobody@example.com')).toBeUndefined()
+    })
+
+    it('refuses a second account for the same email with a translated unique violation', async () => {
+      await db.users.create(newUser('twice@example.com'))
+      const second = db.users.create(newUser('twice@example.com'))
+      await expect(second).rejects.toBeInstanceOf(UniqueViolationError)
+      await expect(db.users.create(newUser('twice@example.com'))).rejects.toMatchObject({
+        code: 'unique_violation',
+        constraint: 'users_email_key',
+      })
+    })
+
+    it('keeps millisecond timestamps exact', async () => {
+      const stamp = new Date('2026-03-04T05:06:07.891Z')
+      const created = await db.users.create({ ...newUser('ms@example.com'), createdAt: stamp })
+      expect((await db.users.findById(created.id))?.createdAt.toISOString()).toBe(
+        '2026-03-04T05:06:07.891Z',
+      )
+    })
+
+    it('updates only the given fields and reports a missing user', async () => {
+      const user = await db.users.create(newUser('patch@example.com'))
+      const updated = await db.users.update(user.id, {
+        name: 'Patched',
+        role: 'admin',
+        isActive: false,
+        updatedAt: at(1000),
+      })
+      expect(updated).toMatchObject({ name: 'Patched', role: 'admin', isActive: false })
+      expect(updated?.updatedAt).toEqual(at(1000))
+      expect(updated?.email).toBe('patch@example.com')
+      expect(await db.users.update(newId(), { name: 'x', updatedAt: t0 })).toBeUndefined()
+    })
+
+    it('deletes a user once', async () => {
+      const user = await db.users.create(newUser('gone@example.com'))
+      expect(await db.users.delete(user.id)).toBe(true)
+      expect(await db.users.delete(user.id)).toBe(false)
+      expect(await db.users.findById(user.id)).toBeUndefined()
+    })
+  })
+
+  describe('signing keys', () => {
+    const key = (kid: string, activatesAt: Date) => ({
+      kid,
+      alg: 'RS256',
+      publicJwk: '{}',
+      privateKeyEnc: 'enc',
+      createdAt: t0,
+      activatesAt,
+    })
+
+    it('publishes next, active and not-yet-expired retired keys, and drops expired ones', async () => {
+      await db.signingKeys.insert(key('k-old', at(0)))
+      await db.signingKeys.insert(key('k-mid', at(10)))
+      const retired = await db.signingKeys.retireOthers('k-mid', at(20), at(100))
+      expect(retired.map((k) => k.kid)).toEqual(['k-old'])
+      await db.signingKeys.insert(key('k-next', at(50)))
+
+      const during = await db.signingKeys.listPublished(at(30))
+      expect(during.map((k) => k.kid)).toEqual(['k-old', 'k-mid', 'k-next'])
+
+      const after = await db.signingKeys.listPublished(at(100))
+      expect(after.map((k) => k.kid)).toEqual(['k-mid', 'k-next'])
+      expect((await db.signingKeys.list()).length).toBe(3)
+    })
+
+    it('refuses a duplicate kid', async () => {
+      await db.signingKeys.insert(key('k-dup', t0))
+      await expect(db.signingKeys.insert(key('k-dup', t0))).rejects.toBeInstanceOf(
+        UniqueViolationError,
+      )
+    })
+  })
+
+  describe('audit events', () => {
+    it('records events and lists a user’s newest first', async () => {
+      const userId = newId()
+      for (const [i, type] of ['login_failed', 'login_succeeded'].entries()) {
+        await db.auditEvents.record({
+          id: newId(),
+          type,
+          userId,
+          ip: '203.0.113.9',
+          data: JSON.stringify({ i }),
+          createdAt: at(i * 1000),
+        })
+      }
+      const events = await db.auditEvents.listForUser(userId, 10)
+      expect(events.map((e) => e.type)).toEqual(['login_succeeded', 'login_failed'])
+      expect(events[0]?.ip).toBe('203.0.113.9')
+      expect(await db.auditEvents.listForUser(newId(), 10)).toEqual([])
+    })
+  })
+})

@@ -1,0 +1,114 @@
+import { getTableConfig as pgConfig } from 'drizzle-orm/pg-core'
+import { getTableConfig as sqliteConfig } from 'drizzle-orm/sqlite-core'
+import { describe, expect, it } from 'vitest'
+import { TABLES } from '../src/schema/parity.js'
+import * as pg from '../src/schema/pg.js'
+import * as sqlite from '../src/schema/sqlite.js'
+
+/** Column types that mean the same thing in both dialects, per the schema's conventions. */
+const SAME_KIND: Record<string, string> = {
+  PgText: 'text',
+  SQLiteText: 'text',
+  PgBoolean: 'boolean',
+  SQLiteBoolean: 'boolean',
+  PgTimestamp: 'timestamp',
+  SQLiteTimestamp: 'timestamp',
+  PgInteger: 'integer',
+  SQLiteInteger: 'integer',
+}
+
+function kind(columnType: string): string {
+  const mapped = SAME_KIND[columnType]
+  if (!mapped) throw new Error(`column type ${columnType} has no counterpart listed in SAME_KIND`)
+  return mapped
+}
+
+type Described = {
+  name: string
+  columns: Record<string, unknown>[]
+  indexes: Record<string, unknown>[]
+  foreignKeys: Record<string, unknown>[]
+}
+
+function describePg(table: (typeof pg)[keyof typeof pg]): Described {
+  const config = pgConfig(table)
+  return {
+    name: config.name,
+    columns: config.columns.map((c) => ({
+      name: c.name,
+      kind: kind(c.columnType),
+      notNull: c.notNull,
+      primary: c.primary,
+      default: c.default,
+    })),
+    indexes: config.indexes
+      .map((i) => ({
+        name: i.config.name,
+        unique: i.config.unique,
+        columns: i.config.columns.map((c) => (c as { name: string }).name),
+      }))
+      .sort((a, b) => String(a.name).localeCompare(String(b.name))),
+    foreignKeys: config.foreignKeys.map((fk) => {
+      const ref = fk.reference()
+      return {
+        columns: ref.columns.map((c) => c.name),
+        table: pgConfig(ref.foreignTable).name,
+        foreignColumns: ref.foreignColumns.map((c) => c.name),
+        onDelete: fk.onDelete,
+      }
+    }),
+  }
+}
+
+function describeSqlite(table: (typeof sqlite)[keyof typeof sqlite]): Described {
+  const config = sqliteConfig(table)
+  return {
+    name: config.name,
+    columns: config.columns.map((c) => ({
+      name: c.name,
+      kind: kind(c.columnType),
+      notNull: c.notNull,
+      primary: c.primary,
+      default: c.default,
+    })),
+    indexes: config.indexes
+      .map((i) => ({
+        name: i.config.name,
+        unique: i.config.unique,
+        columns: i.config.columns.map((c) => (c as { name: string }).name),
+      }))
+      .sort((a, b) => String(a.name).localeCompare(String(b.name))),
+    foreignKeys: config.foreignKeys.map((fk) => {
+      const ref = fk.reference()
+      return {
+        columns: ref.columns.map((c) => c.name),
+        table: sqliteConfig(ref.foreignTable).name,
+        foreignColumns: ref.foreignColumns.map((c) => c.name),
+        onDelete: fk.onDelete,
+      }
+    }),
+  }
+}
+
+describe('schema parity between PostgreSQL and SQLite', () => {
+  it('both dialects export the same tables', () => {
+    expect(Object.keys(pg).sort()).toEqual(Object.keys(sqlite).sort())
+    expect([...TABLES].sort()).toEqual(Object.keys(pg).sort())
+  })
+
+  it.each(TABLES)('%s has the same columns, nullability, defaults, indexes and keys', (table) => {
+    const a = describePg(pg[table])
+    const b = describeSqlite(sqlite[table])
+    expect(b).toEqual(a)
+    expect(a.columns.length).toBeGreaterThan(0)
+  })
+
+  it('the comparison notices a drift (a column made nullable on one side)', () => {
+    const a = describePg(pg.users)
+    const drifted = structuredClone(a)
+    const email = drifted.columns.find((c) => c.name === 'email')
+    if (!email) throw new Error('users.email missing')
+    email.notNull = false
+    expect(drifted).not.toEqual(a)
+  })
+})
