@@ -22,7 +22,19 @@ export class DatabaseUnavailableError extends Error {
   }
 }
 
-export type DatabaseError = UniqueViolationError | DatabaseUnavailableError
+/** The tables are missing: the migrations have not been applied to this database. */
+export class DatabaseNotMigratedError extends Error {
+  readonly code = 'database_not_migrated'
+  constructor(options?: ErrorOptions) {
+    super('the database has no tables: apply the migrations first (pnpm db:migrate)', options)
+    this.name = 'DatabaseNotMigratedError'
+  }
+}
+
+export type DatabaseError =
+  | UniqueViolationError
+  | DatabaseUnavailableError
+  | DatabaseNotMigratedError
 
 const PG_UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED',
@@ -56,6 +68,7 @@ export function translatePgError(error: unknown): unknown {
     if (link.code === '23505') {
       return new UniqueViolationError(link.constraint_name as string | undefined, { cause: error })
     }
+    if (link.code === '42P01') return new DatabaseNotMigratedError({ cause: error })
     if (typeof link.code === 'string' && PG_UNAVAILABLE_CODES.has(link.code)) {
       return new DatabaseUnavailableError(`database unavailable (${link.code})`, { cause: error })
     }
@@ -79,6 +92,9 @@ export function translateSqliteError(
       return new UniqueViolationError(columns ? uniqueIndexes.get(columns) : undefined, {
         cause: error,
       })
+    }
+    if (link.code === 'SQLITE_ERROR' && /^no such table/.test(String(link.message))) {
+      return new DatabaseNotMigratedError({ cause: error })
     }
     if (link.code === 'SQLITE_BUSY' || link.code === 'SQLITE_CANTOPEN') {
       return new DatabaseUnavailableError(`database unavailable (${link.code})`, { cause: error })

@@ -8,6 +8,7 @@ export {
 export type { Database, DatabaseOptions, Dialect } from './database.js'
 export {
   type DatabaseError,
+  DatabaseNotMigratedError,
   DatabaseUnavailableError,
   UniqueViolationError,
 } from './errors.js'

@@ -1,0 +1,100 @@
+import { z } from 'zod'
+
+/** A configuration value that failed validation; the message is one line naming the variable. */
+export class ConfigError extends Error {
+  readonly code = 'invalid_config'
+  constructor(message: string) {
+    super(message)
+    this.name = 'ConfigError'
+  }
+}
+
+type Env = Record<string, string | undefined>
+
+function describeValue(env: Env, key: string): string {
+  const value = env[key]
+  if (value === undefined) return 'it is not set'
+  // Never echo something that may be a secret: only its length for long values.
+  if (/SECRET|KEY|PASSWORD|TOKEN/.test(key) || /:\/\/[^/]*:[^/]*@/.test(value)) {
+    return `got a value of ${value.length} characters`
+  }
+  return `got ${JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value)}`
+}
+
+/**
+ * Parses the environment with a zod object schema. Empty strings count as unset, so
+ * `PORT=` in a compose file falls back to the default instead of failing as "not a number".
+ * Throws ConfigError with one line: `PORT: must be ... (got "abc")`.
+ */
+export function loadConfig<S extends z.ZodObject>(schema: S, env: Env): z.output<S> {
+  const cleaned: Env = {}
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && value.trim() !== '') cleaned[key] = value
+  }
+  const result = schema.safeParse(cleaned)
+  if (result.success) return result.data
+  const problems = result.error.issues.map((issue) => {
+    const key = String(issue.path[0] ?? '(config)')
+    return `${key}: ${issue.message} (${describeValue(cleaned, key)})`
+  })
+  throw new ConfigError(`invalid configuration: ${problems.join('; ')}`)
+}
+
+/** A TCP port from the environment. */
+export const portSchema = (defaultPort: number) =>
+  z.coerce
+    .number({ message: 'must be a port number' })
+    .int('must be a whole number')
+    .min(0, 'must be between 0 and 65535')
+    .max(65535, 'must be between 0 and 65535')
+    .default(defaultPort)
+
+/** A comma-separated list, trimmed, empty entries dropped. */
+export const listSchema = (defaultValue: string) =>
+  z
+    .string()
+    .default(defaultValue)
+    .transform((value) =>
+      value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean),
+    )
+
+const IP_OR_CIDR =
+  /^(?:(?:\d{1,3}\.){3}\d{1,3}(?:\/\d{1,2})?|[0-9a-f:]*:[0-9a-f:.]*(?:\/\d{1,3})?)$/i
+
+/** Settings every service reads, with their defaults. */
+export const baseConfigShape = {
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  /** Interface to listen on. Default loopback; containers set 0.0.0.0. */
+  HOST: z.string().default('127.0.0.1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * The proxies (the gateway) whose X-Forwarded-For is believed, as IPs or CIDRs. Never "true":
+   * trusting every hop would let a client choose the address the rate limits and audit log see.
+   */
+  TRUST_PROXY: listSchema('127.0.0.1,::1').pipe(
+    z.array(z.string().regex(IP_OR_CIDR, 'must list IP addresses or CIDR ranges (never "true")')),
+  ),
+  /** Serve Swagger UI and the OpenAPI JSON. The gateway restricts them in production. */
+  DOCS_ENABLED: z
+    .enum(['true', 'false'], { message: 'must be true or false' })
+    .default('true')
+    .transform((value) => value === 'true'),
+  /** Milliseconds in-flight requests get to finish after SIGTERM before the process exits. */
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+  /** Largest request body, bytes. */
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10_485_760).default(65_536),
+}
+
+export type BaseConfig = {
+  NODE_ENV: 'development' | 'production' | 'test'
+  HOST: string
+  PORT: number
+  LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  TRUST_PROXY: string[]
+  DOCS_ENABLED: boolean
+  SHUTDOWN_GRACE_MS: number
+  BODY_LIMIT_BYTES: number
+}

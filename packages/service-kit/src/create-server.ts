@@ -1,0 +1,60 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify'
+import {
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod'
+import type { BaseConfig } from './config-loader.js'
+import { genReqId } from './request-id.js'
+
+export type ServiceInstance = FastifyInstance & ReturnType<FastifyInstance['withTypeProvider']>
+
+export interface CreateServerOptions {
+  /** Service name, on every log line as `service`. */
+  name: string
+  config: BaseConfig
+  /** Replace the logger (tests pass `false` or a stream-backed pino options object). */
+  logger?: FastifyServerOptions['logger']
+}
+
+/**
+ * The Fastify instance both services start from: pino logs carrying the request id under
+ * `request_id`, secrets redacted, the gateway as the only trusted proxy, zod validation and
+ * serialization, and timeouts so a slow client cannot hold a connection forever.
+ */
+export function createServer(options: CreateServerOptions): FastifyInstance {
+  const { config } = options
+  const app = Fastify({
+    logger: options.logger ?? {
+      level: config.LOG_LEVEL,
+      base: { service: options.name },
+      redact: {
+        paths: [
+          'req.headers.authorization',
+          'req.headers.cookie',
+          'res.headers["set-cookie"]',
+          '*.password',
+          '*.refresh_token',
+          '*.token',
+        ],
+        censor: '[redacted]',
+      },
+    },
+    genReqId,
+    requestIdHeader: false,
+    logController: new LogController({ requestIdLogLabel: 'request_id' }),
+    trustProxy: config.TRUST_PROXY,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    // A request (headers and body) must arrive within 30 s; idle keep-alive sockets close after
+    // 72 s, longer than the gateway's upstream keepalive_timeout (60 s) so nginx closes first.
+    requestTimeout: 30_000,
+    keepAliveTimeout: 72_000,
+    connectionTimeout: 60_000,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { ignoreTrailingSlash: false, caseSensitive: true, maxParamLength: 200 },
+  })
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+  return app.withTypeProvider<ZodTypeProvider>()
+}

@@ -1,0 +1,130 @@
+import { createHash, type KeyObject } from 'node:crypto'
+import type { Jwks, PublicJwk } from '@authpair/contracts'
+import type { Database, SigningKeyRecord } from '@authpair/db'
+import type { FastifyBaseLogger } from 'fastify'
+import { decryptPrivateKey, encryptPrivateKey } from './key-encryption.js'
+import {
+  generateSigningKey,
+  importPrivateKey,
+  type SigningAlgorithm,
+} from './signing-key-material.js'
+
+export interface KeyStoreOptions {
+  /** Algorithm of keys this process generates. */
+  alg: SigningAlgorithm
+  now: () => Date
+  log: FastifyBaseLogger
+}
+
+export interface ActiveSigningKey {
+  kid: string
+  alg: SigningAlgorithm
+  privateKey: KeyObject
+}
+
+/** The JWKS as served: serialized once per change of the key set, with its ETag. */
+export interface JwksDocument {
+  jwks: Jwks
+  body: string
+  etag: string
+}
+
+function isActive(key: SigningKeyRecord, now: Date): boolean {
+  return key.retiredAt === null && key.activatesAt.getTime() <= now.getTime()
+}
+
+/**
+ * The signing keys of this process, read from the database: what the JWKS publishes and which
+ * key signs. The published set and its serialized body are rebuilt only when the set of kids
+ * changes; private keys are decrypted once, when first used.
+ */
+export class KeyStore {
+  private published: SigningKeyRecord[] = []
+  private document: JwksDocument = KeyStore.documentFor([])
+  private readonly privateKeys = new Map<string, KeyObject>()
+  private loadedOnce = false
+
+  constructor(
+    private readonly db: Database,
+    private readonly kek: Buffer,
+    private readonly options: KeyStoreOptions,
+  ) {}
+
+  /** True once the keys have been read and a key is able to sign. */
+  get ready(): boolean {
+    return this.loadedOnce && this.currentRecord() !== undefined
+  }
+
+  get jwks(): JwksDocument {
+    return this.document
+  }
+
+  /**
+   * First start: if no key can sign, generate one, store it (private half encrypted) and let it
+   * sign at once: no verifier has cached a JWKS of this deployment yet, so nothing needs to be
+   * pre-published. Two replicas racing here both insert a key; both are published, and the
+   * newest signs.
+   */
+  async initialize(): Promise<void> {
+    await this.refresh()
+    if (this.currentRecord()) return
+    const now = this.options.now()
+    const generated = generateSigningKey(this.options.alg)
+    await this.db.signingKeys.insert({
+      kid: generated.kid,
+      alg: generated.alg,
+      publicJwk: JSON.stringify(generated.publicJwk),
+      privateKeyEnc: encryptPrivateKey(this.kek, generated.kid, generated.privateKeyDer),
+      createdAt: now,
+      activatesAt: now,
+    })
+    this.options.log.info(
+      { kid: generated.kid, alg: generated.alg },
+      'generated the first signing key',
+    )
+    await this.refresh()
+  }
+
+  /** Re-reads the published keys (another replica may have rotated). */
+  async refresh(): Promise<void> {
+    const rows = await this.db.signingKeys.listPublished(this.options.now())
+    const before = this.published.map((k) => `${k.kid}:${k.retiredAt?.getTime() ?? ''}`).join(',')
+    const after = rows.map((k) => `${k.kid}:${k.retiredAt?.getTime() ?? ''}`).join(',')
+    this.published = rows
+    this.loadedOnce = true
+    if (before === after) return
+    this.document = KeyStore.documentFor(rows.map((k) => JSON.parse(k.publicJwk) as PublicJwk))
+    for (const kid of this.privateKeys.keys()) {
+      if (!rows.some((k) => k.kid === kid)) this.privateKeys.delete(kid)
+    }
+    this.options.log.info({ kids: rows.map((k) => k.kid) }, 'signing keys loaded')
+  }
+
+  /** The key that signs now: the newest active one. */
+  activeKey(): ActiveSigningKey {
+    const record = this.currentRecord()
+    if (!record) throw new Error('no signing key is active')
+    let privateKey = this.privateKeys.get(record.kid)
+    if (!privateKey) {
+      privateKey = importPrivateKey(decryptPrivateKey(this.kek, record.kid, record.privateKeyEnc))
+      this.privateKeys.set(record.kid, privateKey)
+    }
+    return { kid: record.kid, alg: record.alg as SigningAlgorithm, privateKey }
+  }
+
+  private currentRecord(): SigningKeyRecord | undefined {
+    const now = this.options.now()
+    let newest: SigningKeyRecord | undefined
+    for (const key of this.published) {
+      if (isActive(key, now) && (!newest || key.activatesAt >= newest.activatesAt)) newest = key
+    }
+    return newest
+  }
+
+  private static documentFor(keys: PublicJwk[]): JwksDocument {
+    const jwks: Jwks = { keys }
+    const body = JSON.stringify(jwks)
+    const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`
+    return { jwks, body, etag }
+  }
+}

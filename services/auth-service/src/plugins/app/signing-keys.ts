@@ -1,0 +1,58 @@
+import fp from 'fastify-plugin'
+import type { AuthConfig } from '../../config.js'
+import { resolveKeyEncryptionKey } from '../../keys/key-encryption.js'
+import { KeyStore } from '../../keys/key-store.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    keys: KeyStore
+  }
+}
+
+export interface SigningKeysOptions {
+  config: AuthConfig
+  now: () => Date
+}
+
+/**
+ * Loads the signing keys at start-up (generating the first one on an empty database) and
+ * re-reads them periodically so a rotation made by another replica or the CLI is picked up.
+ */
+export default fp<SigningKeysOptions>(
+  async (fastify, { config, now }) => {
+    const kek = resolveKeyEncryptionKey(config.KEY_ENCRYPTION_KEY, config.DATA_DIR)
+    if (kek.source === 'generated') {
+      fastify.log.warn(
+        { dir: config.DATA_DIR },
+        'KEY_ENCRYPTION_KEY is unset: generated a development key-encryption key in DATA_DIR',
+      )
+    }
+    const store = new KeyStore(fastify.db, kek.key, { alg: config.JWT_ALG, now, log: fastify.log })
+    fastify.decorate('keys', store)
+
+    // A database that is down at start-up is waited for (/ready says so meanwhile); anything
+    // else (no tables, a KEK that does not decrypt the stored keys) stops the start with its
+    // reason.
+    const start = async () => {
+      await store.initialize()
+      store.activeKey()
+    }
+    try {
+      await start()
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'database_unavailable') throw error
+      fastify.log.error(
+        { err: error },
+        'database unavailable at start-up: retrying the signing keys',
+      )
+    }
+
+    const timer = setInterval(() => {
+      const work = store.ready ? store.refresh() : start()
+      work.catch((err) => fastify.log.warn({ err }, 'could not load signing keys'))
+    }, config.KEYS_REFRESH_INTERVAL_MS)
+    timer.unref()
+    fastify.addHook('onClose', async () => clearInterval(timer))
+  },
+  { name: 'signing-keys', dependencies: ['database'], fastify: '5.x' },
+)

@@ -1,0 +1,54 @@
+/**
+ * Builds the auth-service for a test: a fresh migrated database of the run's dialect
+ * (TEST_DB), a random key-encryption key, silent logs. Everything a test makes is torn down by
+ * the returned `close`.
+ */
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createTestDatabase, type TestDatabase } from '@authpair/db/testing'
+import type { FastifyInstance } from 'fastify'
+import { type AuthConfig, buildAuthApp, loadAuthConfig } from '../src/app.js'
+
+export interface TestApp {
+  app: FastifyInstance
+  config: AuthConfig
+  database: TestDatabase
+  env: Record<string, string>
+  close(): Promise<void>
+}
+
+export function randomKek(): string {
+  return randomBytes(32).toString('base64url')
+}
+
+export async function buildTestApp(
+  env: Record<string, string> = {},
+  options: { database?: TestDatabase; now?: () => Date } = {},
+): Promise<TestApp> {
+  const database = options.database ?? (await createTestDatabase())
+  const dataDir = mkdtempSync(join(tmpdir(), 'authpair-auth-data-'))
+  const fullEnv = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: database.url,
+    DATA_DIR: dataDir,
+    KEY_ENCRYPTION_KEY: randomKek(),
+    ...env,
+  }
+  const config = loadAuthConfig(fullEnv)
+  const app = await buildAuthApp({ config, ...(options.now ? { now: options.now } : {}) })
+  await app.ready()
+  return {
+    app,
+    config,
+    database,
+    env: fullEnv,
+    async close() {
+      await app.close()
+      if (!options.database) await database.drop()
+      rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
