@@ -1,3 +1,4 @@
+export { databaseUrlSchema, dbPoolMaxSchema } from './config-schema.js'
 export {
   type DatabaseTarget,
   DatabaseUrlError,
@@ -15,6 +16,7 @@ export {
 export { newId } from './ids.js'
 export { MIGRATIONS_FOLDER, type MigrationResult, migrateDatabase } from './migrate.js'
 export { openDatabase } from './open-database.js'
+export { toProfile } from './profile.js'
 export type {
   AuditEventRecord,
   EmailOutboxRecord,

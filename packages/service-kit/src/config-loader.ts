@@ -98,3 +98,8 @@ export type BaseConfig = {
   SHUTDOWN_GRACE_MS: number
   BODY_LIMIT_BYTES: number
 }
+
+/** An http(s) URL, trailing slashes removed. */
+export const httpUrlSchema = z
+  .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
+  .transform((value) => value.replace(/\/+$/, ''))

@@ -2,6 +2,7 @@ export {
   type BaseConfig,
   baseConfigShape,
   ConfigError,
+  httpUrlSchema,
   listSchema,
   loadConfig,
   portSchema,

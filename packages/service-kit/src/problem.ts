@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http'
 import {
+  ERROR_CODES,
   type ErrorCode,
   PROBLEM_CONTENT_TYPE,
   PROBLEM_TYPE_PREFIX,
@@ -109,6 +110,18 @@ function validationErrors(error: {
   })
 }
 
+const KNOWN_CODES: ReadonlySet<string> = new Set(ERROR_CODES)
+function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && KNOWN_CODES.has(value)
+}
+
+function plainHeaders(value: unknown): Record<string, string> | undefined {
+  if (!value || typeof value !== 'object') return undefined
+  const out: Record<string, string> = {}
+  for (const [name, v] of Object.entries(value)) if (typeof v === 'string') out[name] = v
+  return Object.keys(out).length > 0 ? out : undefined
+}
+
 type ClassifiedError = {
   status: number
   code: ErrorCode
@@ -151,20 +164,16 @@ export function classifyError(error: FastifyError | Error): ClassifiedError {
     }
   }
   const status = (error as FastifyError).statusCode
-  if (typeof status === 'number' && status >= 400 && status < 500) {
+  const headers = plainHeaders((error as { headers?: unknown }).headers)
+  if (typeof status === 'number' && ((status >= 400 && status < 500) || status === 503)) {
+    // An error that already names one of our codes (e.g. from @authpair/jwt-verify) keeps it.
     const mapped =
+      (isErrorCode(code) ? code : undefined) ??
       (typeof code === 'string' ? CODE_FOR_FASTIFY_ERROR[code] : undefined) ??
       (error instanceof SyntaxError ? 'invalid_json' : undefined) ??
       CODE_FOR_STATUS[status] ??
       'validation_failed'
-    return { status, code: mapped, detail: error.message }
-  }
-  if (status === 503) {
-    return {
-      status,
-      code: 'service_unavailable',
-      detail: 'The service is unavailable; retry shortly.',
-    }
+    return { status, code: mapped, detail: error.message, ...(headers ? { headers } : {}) }
   }
   return { status: 500, code: 'internal_error', detail: 'Something went wrong on our side.' }
 }

@@ -1,3 +1,4 @@
+import { databasePlugin } from '@authpair/db/fastify'
 import {
   createServer,
   docs,
@@ -9,7 +10,6 @@ import {
 import type { FastifyInstance, FastifyPluginAsync, FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import type { AuthConfig } from './config.js'
-import database from './plugins/app/database.js'
 import signingKeys from './plugins/app/signing-keys.js'
 import wellKnownRoutes from './routes/well-known.js'
 
@@ -41,7 +41,10 @@ export const authApp: FastifyPluginAsync<AuthAppOptions> = async (fastify, optio
   await fastify.register(problemErrors)
   await fastify.register(requestIdHeader)
   await fastify.register(metrics, { prefix: 'auth_' })
-  await fastify.register(database, { config })
+  await fastify.register(databasePlugin, {
+    target: config.DATABASE_URL,
+    poolMax: config.DB_POOL_MAX,
+  })
   await fastify.register(signingKeys, { config, now })
   await fastify.register(health, {
     checks: {

@@ -2,45 +2,29 @@
  * The auth-service's configuration: the only file that reads process.env. Every variable is in
  * .env.example with a comment; defaults live here, in the schema.
  */
-import { type DatabaseTarget, parseDatabaseUrl } from '@authpair/db'
-import { baseConfigShape, loadConfig, portSchema } from '@authpair/service-kit'
+import { databaseUrlSchema, dbPoolMaxSchema } from '@authpair/db'
+import { baseConfigShape, httpUrlSchema, loadConfig, portSchema } from '@authpair/service-kit'
 import { z } from 'zod'
 
 const KEY_ENCRYPTION_KEY = z
   .string()
   .regex(/^[A-Za-z0-9_-]{43}$/, 'must be 32 random bytes, base64url-encoded (43 characters)')
 
-const databaseUrl = z
-  .string()
-  .optional()
-  .transform((value, ctx): DatabaseTarget => {
-    try {
-      return parseDatabaseUrl(value)
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: (error as Error).message })
-      return z.NEVER
-    }
-  })
-
-const httpUrl = z
-  .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
-  .transform((value) => value.replace(/\/+$/, ''))
-
 export const AuthConfigSchema = z
   .object({
     ...baseConfigShape,
     PORT: portSchema(3001),
     /** postgres://… or a SQLite file path; unset: SQLite under ./data/. */
-    DATABASE_URL: databaseUrl,
+    DATABASE_URL: databaseUrlSchema,
     /** PostgreSQL pool size per process. */
-    DB_POOL_MAX: z.coerce.number().int().min(1).max(100).default(10),
+    DB_POOL_MAX: dbPoolMaxSchema,
     /** Where development keeps generated secrets (the key-encryption key). */
     DATA_DIR: z.string().default('./data'),
     /**
      * The issuer (`iss`) of every token and the public origin of the gateway: metadata lives at
      * `${ISSUER}/.well-known/openid-configuration`.
      */
-    ISSUER: httpUrl.default('http://localhost:8080'),
+    ISSUER: httpUrlSchema.default('http://localhost:8080'),
     /** The `aud` of access tokens; verifiers require it. */
     JWT_AUDIENCE: z.string().min(1).default('authpair-api'),
     /** Signature algorithm of new signing keys. */

@@ -2,10 +2,12 @@ import fp from 'fastify-plugin'
 import type { AuthConfig } from '../../config.js'
 import { resolveKeyEncryptionKey } from '../../keys/key-encryption.js'
 import { KeyStore } from '../../keys/key-store.js'
+import { AccessTokenIssuer } from '../../tokens/access-token-issuer.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     keys: KeyStore
+    accessTokens: AccessTokenIssuer
   }
 }
 
@@ -29,6 +31,15 @@ export default fp<SigningKeysOptions>(
     }
     const store = new KeyStore(fastify.db, kek.key, { alg: config.JWT_ALG, now, log: fastify.log })
     fastify.decorate('keys', store)
+    fastify.decorate(
+      'accessTokens',
+      new AccessTokenIssuer(store, {
+        issuer: config.ISSUER,
+        audience: config.JWT_AUDIENCE,
+        ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+        now,
+      }),
+    )
 
     // A database that is down at start-up is waited for (/ready says so meanwhile); anything
     // else (no tables, a KEK that does not decrypt the stored keys) stops the start with its

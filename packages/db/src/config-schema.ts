@@ -1,0 +1,18 @@
+import { z } from 'zod'
+import { type DatabaseTarget, parseDatabaseUrl } from './connection-url.js'
+
+/** DATABASE_URL for a service's config schema: parsed into a target, one-line error otherwise. */
+export const databaseUrlSchema = z
+  .string()
+  .optional()
+  .transform((value, ctx): DatabaseTarget => {
+    try {
+      return parseDatabaseUrl(value)
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message })
+      return z.NEVER
+    }
+  })
+
+/** Pool size per process (PostgreSQL). */
+export const dbPoolMaxSchema = z.coerce.number().int().min(1).max(100).default(10)

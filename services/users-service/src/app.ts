@@ -1,0 +1,66 @@
+import { databasePlugin } from '@authpair/db/fastify'
+import {
+  createServer,
+  docs,
+  health,
+  metrics,
+  problemErrors,
+  requestIdHeader,
+} from '@authpair/service-kit'
+import type { FastifyInstance, FastifyPluginAsync, FastifyServerOptions } from 'fastify'
+import fp from 'fastify-plugin'
+import type { UsersConfig } from './config.js'
+import authentication from './plugins/app/authentication.js'
+import meRoutes from './routes/me.js'
+
+export interface UsersAppOptions {
+  config: UsersConfig
+}
+
+/**
+ * The users-service as one plugin (fastify/demo's app.ts), plugins registered explicitly in
+ * dependency order.
+ */
+export const usersApp: FastifyPluginAsync<UsersAppOptions> = async (fastify, { config }) => {
+  // external
+  await fastify.register(docs, {
+    title: 'authpair users-service',
+    description: 'Profiles and the admin API. Errors are RFC 9457 problem+json.',
+    version: '0.1.0',
+    routePrefix: '/users/docs',
+    exposed: config.DOCS_ENABLED,
+  })
+
+  // app
+  await fastify.register(problemErrors)
+  await fastify.register(requestIdHeader)
+  await fastify.register(metrics, { prefix: 'users_' })
+  await fastify.register(databasePlugin, {
+    target: config.DATABASE_URL,
+    poolMax: config.DB_POOL_MAX,
+  })
+  await fastify.register(authentication, { config })
+  // Readiness is the database only: the JWKS is fetched lazily, and the service keeps
+  // verifying with cached keys while the auth-service is down, so that is not "not ready".
+  await fastify.register(health, { checks: { database: () => fastify.db.ping() } })
+
+  // routes
+  await fastify.register(meRoutes)
+}
+
+export interface BuildUsersAppOptions extends UsersAppOptions {
+  logger?: FastifyServerOptions['logger']
+}
+
+/** The factory tests and server.ts share: a validated config in, a ready-to-listen app out. */
+export async function buildUsersApp(options: BuildUsersAppOptions): Promise<FastifyInstance> {
+  const app = createServer({
+    name: 'users-service',
+    config: options.config,
+    ...(options.logger !== undefined ? { logger: options.logger } : {}),
+  })
+  await app.register(fp(usersApp, { name: 'users-app' }), options)
+  return app
+}
+
+export { loadUsersConfig, type UsersConfig, UsersConfigSchema } from './config.js'

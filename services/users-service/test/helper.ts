@@ -1,0 +1,78 @@
+/**
+ * A users-service under test, next to a real auth-service listening on a loopback port: both on
+ * one fresh database of the run's dialect (TEST_DB), as in production. Tokens come from the
+ * auth-service's own issuer; the users-service fetches the JWKS over real HTTP.
+ */
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { buildAuthApp, loadAuthConfig } from '@authpair/auth-service'
+import { newId } from '@authpair/db'
+import { createTestDatabase, type TestDatabase } from '@authpair/db/testing'
+import type { FastifyInstance } from 'fastify'
+import { buildUsersApp, loadUsersConfig } from '../src/app.js'
+
+export interface Pair {
+  auth: FastifyInstance
+  users: FastifyInstance
+  authUrl: string
+  database: TestDatabase
+  /** Creates a user row and a genuine access token for it. */
+  userWithToken(role?: 'user' | 'admin'): Promise<{ userId: string; token: string; email: string }>
+  close(): Promise<void>
+}
+
+export async function startPair(usersEnv: Record<string, string> = {}): Promise<Pair> {
+  const database = await createTestDatabase()
+  const dataDir = mkdtempSync(join(tmpdir(), 'authpair-users-'))
+  const auth = await buildAuthApp({
+    config: loadAuthConfig({
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      DATABASE_URL: database.url,
+      DATA_DIR: dataDir,
+      KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
+    }),
+  })
+  const authUrl = await auth.listen({ host: '127.0.0.1', port: 0 })
+  const users = await buildUsersApp({
+    config: loadUsersConfig({
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      DATABASE_URL: database.url,
+      JWKS_URL: `${authUrl}/auth/.well-known/jwks.json`,
+      ...usersEnv,
+    }),
+  })
+  await users.ready()
+  return {
+    auth,
+    users,
+    authUrl,
+    database,
+    async userWithToken(role = 'user') {
+      const now = new Date()
+      const email = `${newId()}@example.com`
+      const user = await auth.db.users.create({
+        id: newId(),
+        email,
+        role,
+        createdAt: now,
+        updatedAt: now,
+      })
+      const { token } = await auth.accessTokens.issue({
+        userId: user.id,
+        sessionId: newId(),
+        role,
+      })
+      return { userId: user.id, token, email }
+    },
+    async close() {
+      await users.close()
+      await auth.close()
+      await database.drop()
+      rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}

@@ -1,0 +1,95 @@
+import { generateKeyPair, SignJWT } from 'jose'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Pair, startPair } from './helper.js'
+
+let pair: Pair
+beforeAll(async () => {
+  pair = await startPair()
+})
+afterAll(async () => pair?.close())
+
+const me = (authorization?: string) =>
+  pair.users.inject({
+    method: 'GET',
+    url: '/users/me',
+    ...(authorization ? { headers: { authorization } } : {}),
+  })
+
+describe('GET /users/me', () => {
+  it('answers 401 problem+json without a token, with a Bearer challenge', async () => {
+    const res = await me()
+    expect(res.statusCode).toBe(401)
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
+    expect(res.headers['www-authenticate']).toBe('Bearer')
+    expect(res.json()).toMatchObject({ status: 401, code: 'unauthorized' })
+  })
+
+  it.each([
+    ['a Basic credential', 'Basic dXNlcjpwYXNz'],
+    ['a bearer that is not a JWT', 'Bearer not-a-jwt'],
+    ['a three-part string of junk', 'Bearer aaa.bbb.ccc'],
+  ])('answers 401 invalid_token for %s', async (_name, header) => {
+    const res = await me(header)
+    expect(res.statusCode).toBe(401)
+    expect(res.json().code).toBe('invalid_token')
+  })
+
+  it('returns the profile for a genuine token from the auth-service, without secrets', async () => {
+    const { token, userId, email } = await pair.userWithToken()
+    const res = await me(`Bearer ${token}`)
+    expect(res.statusCode).toBe(200)
+    expect(res.json()).toEqual({
+      id: userId,
+      email,
+      email_verified: false,
+      name: null,
+      locale: null,
+      role: 'user',
+      created_at: expect.any(String),
+      providers: [],
+    })
+    expect(res.body).not.toContain('password')
+  })
+
+  it('refuses a genuine token of a user who has since been deleted', async () => {
+    const { token, userId } = await pair.userWithToken()
+    await pair.auth.db.users.delete(userId)
+    const res = await me(`Bearer ${token}`)
+    expect(res.statusCode).toBe(401)
+    expect(res.json().code).toBe('invalid_token')
+  })
+
+  it('refuses a token signed by a key the auth-service never published', async () => {
+    const { privateKey } = await generateKeyPair('RS256')
+    const kid = pair.auth.keys.activeKey().kid
+    const forged = await new SignJWT({ sid: 's', role: 'admin' })
+      .setProtectedHeader({ alg: 'RS256', kid, typ: 'at+jwt' })
+      .setIssuer('http://localhost:8080')
+      .setAudience('authpair-api')
+      .setSubject('someone')
+      .setIssuedAt()
+      .setJti('j')
+      .setExpirationTime('5m')
+      .sign(privateKey)
+    const res = await me(`Bearer ${forged}`)
+    expect(res.statusCode).toBe(401)
+    expect(res.json().code).toBe('invalid_token')
+  })
+})
+
+describe('users-service, app-wide behaviour', () => {
+  it('renders Swagger UI at /users/docs and documents /users/me with bearer auth', async () => {
+    const ui = await pair.users.inject({ method: 'GET', url: '/users/docs/' })
+    expect(ui.statusCode).toBe(200)
+    const doc = (await pair.users.inject({ method: 'GET', url: '/users/docs/json' })).json()
+    expect(doc.openapi).toBe('3.1.0')
+    expect(doc.paths['/users/me'].get.security).toEqual([{ bearerAuth: [] }])
+  })
+
+  it('is ready with the database reachable, and counts JWKS fetches in /metrics', async () => {
+    const ready = await pair.users.inject({ method: 'GET', url: '/ready' })
+    expect(ready.json()).toEqual({ status: 'ready', checks: { database: { ok: true } } })
+    const metrics = await pair.users.inject({ method: 'GET', url: '/metrics' })
+    expect(metrics.body).toMatch(/users_jwks_fetches_total\{outcome="ok"\} [1-9]/)
+  })
+})
