@@ -30,6 +30,8 @@ export const ERROR_CODES = [
   // limits and availability
   'rate_limited',
   'service_unavailable',
+  'bad_gateway',
+  'gateway_timeout',
   'internal_error',
 ] as const
 

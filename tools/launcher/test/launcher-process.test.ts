@@ -1,0 +1,104 @@
+/**
+ * `pnpm start` as a newcomer runs it: the launcher process in an empty working directory, no
+ * configuration but free ports (and, on the PostgreSQL run, DATABASE_URL). It must migrate,
+ * bring up both services and the gateway, answer the README's curl commands, and stop
+ * everything on Ctrl-C (SIGINT).
+ */
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createTestDatabase, type TestDatabase, testDialect } from '@authpair/db/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const mainJs = fileURLToPath(new URL('../dist/main.js', import.meta.url))
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as { port: number }
+  server.close()
+  await once(server, 'close')
+  return port
+}
+
+let cwd: string
+let database: TestDatabase | undefined
+beforeAll(async () => {
+  cwd = mkdtempSync(join(tmpdir(), 'authpair-start-'))
+  // SQLite: the embedded default under ./data/, migrated by the launcher itself. PostgreSQL:
+  // an empty database (createTestDatabase migrates it; the launcher's migrate then applies 0).
+  if (testDialect() === 'postgres') database = await createTestDatabase()
+})
+afterAll(async () => {
+  await database?.drop()
+  rmSync(cwd, { recursive: true, force: true })
+})
+
+describe(`pnpm start on ${testDialect()}`, () => {
+  it('brings the system up on one port and stops it cleanly on Ctrl-C', {
+    timeout: 60_000,
+  }, async () => {
+    const [gatewayPort, authPort, usersPort] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ]
+    const child = spawn(process.execPath, [mainJs], {
+      cwd,
+      env: {
+        PATH: process.env.PATH ?? '',
+        GATEWAY_PORT: String(gatewayPort),
+        AUTH_PORT: String(authPort),
+        USERS_PORT: String(usersPort),
+        LOG_LEVEL: 'warn',
+        ...(database ? { DATABASE_URL: database.url } : {}),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let output = ''
+    child.stdout.on('data', (chunk) => {
+      output += chunk
+    })
+    child.stderr.on('data', (chunk) => {
+      output += chunk
+    })
+    const exited = once(child, 'exit')
+
+    const base = `http://localhost:${gatewayPort}`
+    for (let i = 0; i < 300 && !output.includes('gateway ready'); i++) {
+      if (child.exitCode !== null) break
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    expect(output).toContain('gateway ready')
+
+    const jwks = await fetch(`${base}/.well-known/jwks.json`)
+    expect(jwks.status).toBe(200)
+    const { keys } = (await jwks.json()) as { keys: { kid: string }[] }
+    expect(keys.length).toBe(1)
+
+    const me = await fetch(`${base}/users/me`)
+    expect(me.status).toBe(401)
+    expect(me.headers.get('content-type')).toMatch(/^application\/problem\+json/)
+    expect(((await me.json()) as { code: string }).code).toBe('unauthorized')
+
+    const docs = await fetch(`${base}/auth/docs/`)
+    expect(docs.status).toBe(200)
+    expect(await docs.text()).toContain('swagger-ui')
+    expect((await fetch(`${base}/users/docs/json`)).status).toBe(200)
+
+    if (!database) expect(existsSync(join(cwd, 'data', 'authpair.db'))).toBe(true)
+
+    child.kill('SIGINT')
+    const [code] = await exited
+    expect(code).toBe(0)
+    expect(output).toContain('launcher: stopped')
+    // Nothing is left listening.
+    for (const port of [gatewayPort, authPort, usersPort]) {
+      await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow()
+    }
+  })
+})
