@@ -54,7 +54,21 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: false, caseSensitive: true, maxParamLength: 200 },
   })
+  // JSON in, JSON out: a text/plain body is refused (415) rather than handed to validation.
+  app.removeContentTypeParser('text/plain')
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
+
+  // Graceful close: once closing starts, every response still being written says
+  // `Connection: close`, so a keep-alive client (or the gateway's upstream pool) lets go of the
+  // socket and server.close() completes as soon as in-flight requests are done, instead of
+  // waiting out the keep-alive timeout.
+  let closing = false
+  app.addHook('preClose', async () => {
+    closing = true
+  })
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close')
+  })
   return app.withTypeProvider<ZodTypeProvider>()
 }

@@ -17,6 +17,8 @@ import { randomKek } from './helper.js'
 const serverJs = fileURLToPath(new URL('../dist/server.js', import.meta.url))
 let database: TestDatabase
 let dataDir: string
+// One key-encryption key for the file: every start shares the database and its stored keys.
+const kek = randomKek()
 
 beforeAll(async () => {
   database = await createTestDatabase()
@@ -42,7 +44,7 @@ function start(env: Record<string, string>) {
       LOG_LEVEL: 'warn',
       DATA_DIR: dataDir,
       DATABASE_URL: database.url,
-      KEY_ENCRYPTION_KEY: randomKek(),
+      KEY_ENCRYPTION_KEY: kek,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -111,15 +113,19 @@ describe('auth-service process', () => {
   it('serves, then on SIGTERM closes cleanly with exit 0', { timeout: 20_000 }, async () => {
     const port = await freePort()
     const { child, exited } = start({ PORT: String(port), LOG_LEVEL: 'info' })
-    let ready = false
-    for (let i = 0; i < 100 && !ready; i++) {
+    let log = ''
+    child.stdout.on('data', (chunk) => {
+      log += chunk
+    })
+    for (let i = 0; i < 300 && !log.includes('Server listening'); i++) {
+      if (child.exitCode !== null) break
       await new Promise((r) => setTimeout(r, 100))
-      ready = await fetch(`http://127.0.0.1:${port}/health`).then(
-        (r) => r.ok,
-        () => false,
-      )
     }
-    expect(ready).toBe(true)
+    const health = await fetch(`http://127.0.0.1:${port}/health`).then(
+      (r) => r.status,
+      (error: Error) => error.message,
+    )
+    expect(health, log).toBe(200)
     child.kill('SIGTERM')
     const { code, stdout } = await exited
     expect(code).toBe(0)

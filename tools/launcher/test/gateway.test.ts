@@ -32,6 +32,14 @@ afterAll(async () => {
   await users?.app.close()
 })
 
+type Reply = {
+  status: number
+  headers: Record<string, unknown>
+  // biome-ignore lint/suspicious/noExplicitAny: tests read the echoed JSON loosely
+  json: () => any
+  body: string
+}
+
 /** A real HTTP request from a chosen loopback source address. */
 function call(
   path: string,
@@ -41,7 +49,7 @@ function call(
     method?: string
     body?: Buffer
   } = {},
-): Promise<{ status: number; headers: Record<string, unknown>; json: () => any; body: string }> {
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const url = new URL(path, base)
     const req = httpRequest(

@@ -19,7 +19,7 @@ const meRoutes: FastifyPluginAsyncZod = async (fastify) => {
       const userId = request.user?.userId ?? ''
       const user = await fastify.db.users.findById(userId)
       // A valid signature for a user who is gone or deactivated is not a valid credential.
-      if (!user || !user.isActive) {
+      if (!user?.isActive) {
         throw new HttpProblem(401, 'invalid_token', 'The access token is not valid.', {
           headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
         })
