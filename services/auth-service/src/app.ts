@@ -77,3 +77,6 @@ export async function buildAuthApp(options: BuildAuthAppOptions): Promise<Fastif
 }
 
 export { type AuthConfig, AuthConfigSchema, loadAuthConfig } from './config.js'
+// The decorators' type augmentations (fastify.db, .keys, .accessTokens) travel with the factory.
+export type {} from '@authpair/db/fastify'
+export type {} from './plugins/app/signing-keys.js'
