@@ -76,7 +76,7 @@ export async function buildAuthApp(options: BuildAuthAppOptions): Promise<Fastif
   return app
 }
 
-export { type AuthConfig, AuthConfigSchema, loadAuthConfig } from './config.js'
 // The decorators' type augmentations (fastify.db, .keys, .accessTokens) travel with the factory.
 export type {} from '@authpair/db/fastify'
+export { type AuthConfig, AuthConfigSchema, loadAuthConfig } from './config.js'
 export type {} from './plugins/app/signing-keys.js'

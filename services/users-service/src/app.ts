@@ -63,7 +63,7 @@ export async function buildUsersApp(options: BuildUsersAppOptions): Promise<Fast
   return app
 }
 
-export { loadUsersConfig, type UsersConfig, UsersConfigSchema } from './config.js'
 // The decorators' type augmentations (fastify.db, .authenticate, request.user) travel with it.
 export type {} from '@authpair/db/fastify'
 export type {} from '@authpair/jwt-verify/fastify'
+export { loadUsersConfig, type UsersConfig, UsersConfigSchema } from './config.js'
