@@ -37,9 +37,14 @@ let config: z.output<typeof LauncherConfigSchema>
 let target: ReturnType<typeof parseDatabaseUrl>
 try {
   config = loadConfig(LauncherConfigSchema, process.env)
-  target = parseDatabaseUrl(process.env.DATABASE_URL)
 } catch (error) {
   fail((error as Error).message)
+  process.exit(1)
+}
+try {
+  target = parseDatabaseUrl(process.env.DATABASE_URL)
+} catch (error) {
+  fail(`invalid configuration: DATABASE_URL: ${(error as Error).message}`)
   process.exit(1)
 }
 

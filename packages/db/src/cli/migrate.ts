@@ -6,14 +6,23 @@
 import { parseDatabaseUrl, redactDatabaseUrl } from '../connection-url.js'
 import { migrateDatabase } from '../migrate.js'
 
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error))
+
+let target: ReturnType<typeof parseDatabaseUrl> | undefined
 try {
-  const target = parseDatabaseUrl(process.env.DATABASE_URL)
-  const result = await migrateDatabase(target)
-  console.log(
-    `migrate: ${redactDatabaseUrl(target)}: applied ${result.applied}, ${result.total} in total`,
-  )
+  target = parseDatabaseUrl(process.env.DATABASE_URL)
 } catch (error) {
-  const message = error instanceof Error ? error.message : String(error)
-  console.error(`migrate: DATABASE_URL ${message}`)
+  console.error(`migrate: invalid configuration: DATABASE_URL: ${message(error)}`)
   process.exitCode = 1
+}
+if (target) {
+  try {
+    const result = await migrateDatabase(target)
+    console.log(
+      `migrate: ${redactDatabaseUrl(target)}: applied ${result.applied}, ${result.total} in total`,
+    )
+  } catch (error) {
+    console.error(`migrate: ${redactDatabaseUrl(target)}: ${message(error)}`)
+    process.exitCode = 1
+  }
 }
