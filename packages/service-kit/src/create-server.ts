@@ -1,4 +1,11 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify'
+import Fastify, {
+  type FastifyInstance,
+  type FastifyPluginAsync,
+  type FastifyPluginOptions,
+  type FastifyServerOptions,
+  LogController,
+} from 'fastify'
+import fp from 'fastify-plugin'
 import {
   serializerCompiler,
   validatorCompiler,
@@ -71,4 +78,30 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
     if (closing) reply.header('connection', 'close')
   })
   return app.withTypeProvider<ZodTypeProvider>()
+}
+
+export interface BuildServiceOptions<O extends FastifyPluginOptions> {
+  name: string
+  config: BaseConfig
+  logger?: FastifyServerOptions['logger']
+  /** The service as one plugin (fastify/demo's app.ts). */
+  app: FastifyPluginAsync<O>
+  appOptions: O
+}
+
+/**
+ * The factory each service exports (tests and server.ts share it): the configured server with
+ * the service's app plugin registered through fastify-plugin, so its decorators (db, keys, …)
+ * stay visible on the returned instance.
+ */
+export async function buildService<O extends FastifyPluginOptions>(
+  options: BuildServiceOptions<O>,
+): Promise<FastifyInstance> {
+  const server = createServer({
+    name: options.name,
+    config: options.config,
+    ...(options.logger !== undefined ? { logger: options.logger } : {}),
+  })
+  await server.register(fp(options.app, { name: `${options.name}-app` }), options.appOptions)
+  return server
 }

@@ -7,10 +7,16 @@ export {
   loadConfig,
   portSchema,
 } from './config-loader.js'
-export { type CreateServerOptions, createServer } from './create-server.js'
+export {
+  type BuildServiceOptions,
+  buildService,
+  type CreateServerOptions,
+  createServer,
+} from './create-server.js'
 export { type DocsOptions, docs } from './docs.js'
 export { type HealthOptions, health, type ReadinessCheck } from './health.js'
 export { type MetricsOptions, metrics } from './metrics.js'
 export { classifyError, HttpProblem, problemBody, problemErrors, sendProblem } from './problem.js'
 export { genReqId, requestIdHeader } from './request-id.js'
 export { type RunServiceOptions, runService } from './run-service.js'
+export { type ServiceBasicsOptions, serviceBasics } from './service-basics.js'

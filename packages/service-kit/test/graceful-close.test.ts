@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { type BaseConfig, createServer, problemErrors } from '../src/index.js'
-
-const config: BaseConfig = {
-  NODE_ENV: 'test',
-  HOST: '127.0.0.1',
-  PORT: 0,
-  LOG_LEVEL: 'silent',
-  TRUST_PROXY: ['127.0.0.1'],
-  DOCS_ENABLED: false,
-  SHUTDOWN_GRACE_MS: 1000,
-  BODY_LIMIT_BYTES: 1024,
-}
+import { createServer, problemErrors } from '../src/index.js'
+import { testConfig } from './fixtures.js'
 
 describe('graceful close', () => {
   it('lets an in-flight request finish, then refuses new connections', async () => {
-    const app = createServer({ name: 'test', config })
+    const app = createServer({ name: 'test', config: testConfig })
     await app.register(problemErrors)
     let closed = false
     app.addHook('onClose', async () => {

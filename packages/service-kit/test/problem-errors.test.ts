@@ -1,20 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import type { BaseConfig } from '../src/index.js'
 import { createServer, HttpProblem, problemErrors, requestIdHeader } from '../src/index.js'
+import { testConfig } from './fixtures.js'
 
-const config: BaseConfig = {
-  NODE_ENV: 'test',
-  HOST: '127.0.0.1',
-  PORT: 0,
-  LOG_LEVEL: 'silent',
-  TRUST_PROXY: ['127.0.0.1'],
-  DOCS_ENABLED: false,
-  SHUTDOWN_GRACE_MS: 1000,
-  BODY_LIMIT_BYTES: 1024,
-}
-
-const app = createServer({ name: 'test', config })
+const app = createServer({ name: 'test', config: testConfig })
 
 beforeAll(async () => {
   await app.register(problemErrors)

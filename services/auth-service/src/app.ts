@@ -1,14 +1,6 @@
 import { databasePlugin } from '@authpair/db/fastify'
-import {
-  createServer,
-  docs,
-  health,
-  metrics,
-  problemErrors,
-  requestIdHeader,
-} from '@authpair/service-kit'
+import { buildService, health, serviceBasics } from '@authpair/service-kit'
 import type { FastifyInstance, FastifyPluginAsync, FastifyServerOptions } from 'fastify'
-import fp from 'fastify-plugin'
 import type { AuthConfig } from './config.js'
 import signingKeys from './plugins/app/signing-keys.js'
 import wellKnownRoutes from './routes/well-known.js'
@@ -28,19 +20,16 @@ export const authApp: FastifyPluginAsync<AuthAppOptions> = async (fastify, optio
   const { config } = options
   const now = options.now ?? (() => new Date())
 
-  // external
-  await fastify.register(docs, {
-    title: 'authpair auth-service',
-    description: 'Registration, sign-in, sessions and tokens. Errors are RFC 9457 problem+json.',
-    version: '0.1.0',
-    routePrefix: '/auth/docs',
-    exposed: config.DOCS_ENABLED,
+  await fastify.register(serviceBasics, {
+    docs: {
+      title: 'authpair auth-service',
+      description: 'Registration, sign-in, sessions and tokens. Errors are RFC 9457 problem+json.',
+      version: '0.1.0',
+      routePrefix: '/auth/docs',
+      exposed: config.DOCS_ENABLED,
+    },
+    metricsPrefix: 'auth_',
   })
-
-  // app
-  await fastify.register(problemErrors)
-  await fastify.register(requestIdHeader)
-  await fastify.register(metrics, { prefix: 'auth_' })
   await fastify.register(databasePlugin, {
     target: config.DATABASE_URL,
     poolMax: config.DB_POOL_MAX,
@@ -64,16 +53,17 @@ export interface BuildAuthAppOptions extends AuthAppOptions {
 }
 
 /** The factory tests and server.ts share: a validated config in, a ready-to-listen app out. */
-export async function buildAuthApp(options: BuildAuthAppOptions): Promise<FastifyInstance> {
-  const app = createServer({
+export function buildAuthApp({
+  logger,
+  ...appOptions
+}: BuildAuthAppOptions): Promise<FastifyInstance> {
+  return buildService({
     name: 'auth-service',
-    config: options.config,
-    ...(options.logger !== undefined ? { logger: options.logger } : {}),
+    config: appOptions.config,
+    ...(logger !== undefined ? { logger } : {}),
+    app: authApp,
+    appOptions,
   })
-  // fp: the app's decorators (db, keys) stay visible on the returned instance, for tests and
-  // for the CLI that reuses the app.
-  await app.register(fp(authApp, { name: 'auth-app' }), options)
-  return app
 }
 
 // The decorators' type augmentations (fastify.db, .keys, .accessTokens) travel with the factory.

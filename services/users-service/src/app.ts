@@ -1,14 +1,6 @@
 import { databasePlugin } from '@authpair/db/fastify'
-import {
-  createServer,
-  docs,
-  health,
-  metrics,
-  problemErrors,
-  requestIdHeader,
-} from '@authpair/service-kit'
+import { buildService, health, serviceBasics } from '@authpair/service-kit'
 import type { FastifyInstance, FastifyPluginAsync, FastifyServerOptions } from 'fastify'
-import fp from 'fastify-plugin'
 import type { UsersConfig } from './config.js'
 import authentication from './plugins/app/authentication.js'
 import meRoutes from './routes/me.js'
@@ -22,19 +14,16 @@ export interface UsersAppOptions {
  * dependency order.
  */
 export const usersApp: FastifyPluginAsync<UsersAppOptions> = async (fastify, { config }) => {
-  // external
-  await fastify.register(docs, {
-    title: 'authpair users-service',
-    description: 'Profiles and the admin API. Errors are RFC 9457 problem+json.',
-    version: '0.1.0',
-    routePrefix: '/users/docs',
-    exposed: config.DOCS_ENABLED,
+  await fastify.register(serviceBasics, {
+    docs: {
+      title: 'authpair users-service',
+      description: 'Profiles and the admin API. Errors are RFC 9457 problem+json.',
+      version: '0.1.0',
+      routePrefix: '/users/docs',
+      exposed: config.DOCS_ENABLED,
+    },
+    metricsPrefix: 'users_',
   })
-
-  // app
-  await fastify.register(problemErrors)
-  await fastify.register(requestIdHeader)
-  await fastify.register(metrics, { prefix: 'users_' })
   await fastify.register(databasePlugin, {
     target: config.DATABASE_URL,
     poolMax: config.DB_POOL_MAX,
@@ -53,14 +42,17 @@ export interface BuildUsersAppOptions extends UsersAppOptions {
 }
 
 /** The factory tests and server.ts share: a validated config in, a ready-to-listen app out. */
-export async function buildUsersApp(options: BuildUsersAppOptions): Promise<FastifyInstance> {
-  const app = createServer({
+export function buildUsersApp({
+  logger,
+  ...appOptions
+}: BuildUsersAppOptions): Promise<FastifyInstance> {
+  return buildService({
     name: 'users-service',
-    config: options.config,
-    ...(options.logger !== undefined ? { logger: options.logger } : {}),
+    config: appOptions.config,
+    ...(logger !== undefined ? { logger } : {}),
+    app: usersApp,
+    appOptions,
   })
-  await app.register(fp(usersApp, { name: 'users-app' }), options)
-  return app
 }
 
 // The decorators' type augmentations (fastify.db, .authenticate, request.user) travel with it.
