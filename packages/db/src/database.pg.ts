@@ -5,6 +5,7 @@ import type { Database, DatabaseOptions } from './database.js'
 import { translatingErrors } from './database.js'
 import { translatePgError } from './errors.js'
 import { PgAuditEventRepository } from './repositories/audit-event-repository.pg.js'
+import { PgSessionRepository } from './repositories/session-repository.pg.js'
 import { PgSigningKeyRepository } from './repositories/signing-key-repository.pg.js'
 import { PgUserRepository } from './repositories/user-repository.pg.js'
 import * as schema from './schema/pg.js'
@@ -23,6 +24,7 @@ export function openPostgres(url: string, options: DatabaseOptions = {}): Databa
     users: translatingErrors(new PgUserRepository(db), translatePgError),
     signingKeys: translatingErrors(new PgSigningKeyRepository(db), translatePgError),
     auditEvents: translatingErrors(new PgAuditEventRepository(db), translatePgError),
+    sessions: translatingErrors(new PgSessionRepository(db), translatePgError),
     async ping() {
       try {
         await db.execute(sql`select 1`)

@@ -22,6 +22,8 @@ export type {
   EmailOutboxRecord,
   IdentityRecord,
   NewAuditEvent,
+  NewRefreshToken,
+  NewSession,
   NewSigningKey,
   NewUser,
   OneTimeTokenRecord,
@@ -31,5 +33,11 @@ export type {
   UserRecord,
 } from './records.js'
 export type { AuditEventRepository } from './repositories/audit-event-repository.js'
+export type {
+  RevokeOptions,
+  RotateRefreshTokenInput,
+  RotationOutcome,
+  SessionRepository,
+} from './repositories/session-repository.js'
 export type { SigningKeyRepository } from './repositories/signing-key-repository.js'
 export type { UserPatch, UserRepository } from './repositories/user-repository.js'
