@@ -3,6 +3,7 @@ export { JwksCache, type JwksCacheOptions, type JwksEvent } from './jwks-cache.j
 export {
   type AccessTokenClaims,
   createVerifier,
+  type KeyResolver,
   type SupportedAlgorithm,
   type VerifiedToken,
   type Verifier,

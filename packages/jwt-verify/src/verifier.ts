@@ -27,9 +27,17 @@ export interface VerifiedToken {
 export type SupportedAlgorithm = 'RS256' | 'ES256' | 'EdDSA'
 const SUPPORTED: readonly SupportedAlgorithm[] = ['RS256', 'ES256', 'EdDSA']
 
+/** Resolves a token's key in-process (the auth-service verifying its own tokens). */
+export type KeyResolver = (kid: string, alg: string) => Promise<KeyObject>
+
 export interface VerifierOptions {
   /** Where the keys are: the configured JWKS URL, e.g. http://auth:3001/auth/.well-known/jwks.json. */
-  jwksUrl: string
+  jwksUrl?: string
+  /**
+   * Instead of jwksUrl: a function that returns the key for a kid, or throws JwtVerifyError
+   * (kid_unknown). Exactly one of jwksUrl and keyResolver is required.
+   */
+  keyResolver?: KeyResolver
   /** Required `iss`, exactly. */
   issuer: string
   /** Required `aud` (one of the token's audiences must match). */
@@ -55,7 +63,8 @@ const FORBIDDEN_HEADERS = ['jku', 'x5u', 'jwk', 'x5c'] as const
 export interface Verifier {
   /** Verifies a compact JWS access token; resolves with its bearer or throws JwtVerifyError. */
   verify(token: string): Promise<VerifiedToken>
-  readonly jwks: JwksCache
+  /** The JWKS cache (undefined with a keyResolver). */
+  readonly jwks: JwksCache | undefined
 }
 
 function requireString(value: unknown, name: string): asserts value is string {
@@ -69,7 +78,10 @@ function requireString(value: unknown, name: string): asserts value is string {
  * misconfiguration fails at start-up rather than on the first request.
  */
 export function createVerifier(options: VerifierOptions): Verifier {
-  requireString(options.jwksUrl, 'jwksUrl')
+  if ((options.jwksUrl === undefined) === (options.keyResolver === undefined)) {
+    throw new TypeError('exactly one of jwksUrl and keyResolver is required')
+  }
+  if (options.jwksUrl !== undefined) requireString(options.jwksUrl, 'jwksUrl')
   requireString(options.issuer, 'issuer')
   requireString(options.audience, 'audience')
   const algorithms = [...(options.algorithms ?? ['RS256'])]
@@ -84,13 +96,18 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const cacheMaxEntries = options.cacheMaxEntries ?? 10_000
   const now = options.now ?? Date.now
 
-  const jwks = new JwksCache({
-    ...options.jwks,
-    url: options.jwksUrl,
-    algorithms,
-    now,
-    ...(options.onJwksEvent ? { onEvent: options.onJwksEvent } : {}),
-  })
+  const jwks =
+    options.jwksUrl === undefined
+      ? undefined
+      : new JwksCache({
+          ...options.jwks,
+          url: options.jwksUrl,
+          algorithms,
+          now,
+          ...(options.onJwksEvent ? { onEvent: options.onJwksEvent } : {}),
+        })
+  const resolveKey: KeyResolver =
+    options.keyResolver ?? ((kid, alg) => (jwks as JwksCache).getKey(kid, alg))
 
   // Keyed by the whole token string: any changed byte (header, claims or signature) is a miss.
   const verified = new Map<string, VerifiedToken>()
@@ -125,7 +142,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (typeof header.alg !== 'string' || !algorithms.includes(header.alg as SupportedAlgorithm)) {
       throw new JwtVerifyError('alg_not_allowed', 'the token’s alg is not accepted')
     }
-    const key: KeyObject = await jwks.getKey(header.kid, header.alg)
+    const key: KeyObject = await resolveKey(header.kid, header.alg)
 
     let payload: JWTPayload
     try {

@@ -2,7 +2,12 @@ import { databasePlugin } from '@authpair/db/fastify'
 import { buildService, health, serviceBasics } from '@authpair/service-kit'
 import type { FastifyInstance, FastifyPluginAsync, FastifyServerOptions } from 'fastify'
 import type { AuthConfig } from './config.js'
+import accounts from './plugins/app/accounts.js'
+import authentication from './plugins/app/authentication.js'
+import rateLimits from './plugins/app/rate-limits.js'
 import signingKeys from './plugins/app/signing-keys.js'
+import credentialRoutes from './routes/credentials.js'
+import sessionRoutes from './routes/sessions.js'
 import wellKnownRoutes from './routes/well-known.js'
 
 export interface AuthAppOptions {
@@ -35,6 +40,9 @@ export const authApp: FastifyPluginAsync<AuthAppOptions> = async (fastify, optio
     poolMax: config.DB_POOL_MAX,
   })
   await fastify.register(signingKeys, { config, now })
+  await fastify.register(accounts, { config, now })
+  await fastify.register(authentication, { config, now })
+  await fastify.register(rateLimits, { config })
   await fastify.register(health, {
     checks: {
       database: () => fastify.db.ping(),
@@ -46,6 +54,8 @@ export const authApp: FastifyPluginAsync<AuthAppOptions> = async (fastify, optio
 
   // routes
   await fastify.register(wellKnownRoutes, { config })
+  await fastify.register(credentialRoutes)
+  await fastify.register(sessionRoutes)
 }
 
 export interface BuildAuthAppOptions extends AuthAppOptions {

@@ -40,8 +40,65 @@ export const AuthConfigSchema = z
     KEY_ENCRYPTION_KEY: KEY_ENCRYPTION_KEY.optional(),
     /** How often each replica re-reads the signing keys (picks up another replica's rotation), ms. */
     KEYS_REFRESH_INTERVAL_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
+
+    /** Refresh tokens die after this many seconds unused (idle lifetime). */
+    REFRESH_TOKEN_IDLE_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(60)
+      .default(14 * 86_400),
+    /** No refresh extends a session past this many seconds after sign-in (absolute lifetime). */
+    SESSION_ABSOLUTE_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(60)
+      .default(30 * 86_400),
+    /**
+     * A rotated refresh token presented again within this many seconds is taken as a client
+     * retrying a refresh whose response it lost (it gets a working pair); later, as theft (the
+     * session is revoked). 0 disables retries.
+     */
+    REFRESH_REUSE_LEEWAY_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
+
+    /** argon2id memory cost, KiB (OWASP: 19456 = 19 MiB). */
+    ARGON2_MEMORY_KIB: z.coerce.number().int().min(8192).max(1_048_576).default(19_456),
+    /** argon2id iterations (OWASP: 2 with 19 MiB). */
+    ARGON2_ITERATIONS: z.coerce.number().int().min(1).max(10).default(2),
+    /** argon2id parallelism (OWASP: 1). */
+    ARGON2_PARALLELISM: z.coerce.number().int().min(1).max(8).default(1),
+
+    /** Login refuses unverified accounts with 403 email_not_verified. */
+    REQUIRE_EMAIL_VERIFICATION: z
+      .enum(['true', 'false'], { message: 'must be true or false' })
+      .default('false')
+      .transform((value) => value === 'true'),
+
+    /**
+     * Redis for rate-limit counters shared by every replica (redis://…). Unset: counters are kept
+     * in memory, per process. When Redis is set but unreachable, limited routes answer 503
+     * (fail closed), never unlimited.
+     */
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+      .optional(),
+    /** Logins per client address per minute. */
+    RATE_LIMIT_LOGIN_PER_IP: z.coerce.number().int().min(1).default(30),
+    /** Logins per account (email) per 15 minutes, whatever the address. */
+    RATE_LIMIT_LOGIN_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
+    /** Registrations per client address per hour. */
+    RATE_LIMIT_REGISTER_PER_IP: z.coerce.number().int().min(1).default(20),
+    /** Refreshes per client address per minute. */
+    RATE_LIMIT_REFRESH_PER_IP: z.coerce.number().int().min(1).default(120),
   })
   .superRefine((config, ctx) => {
+    if (config.SESSION_ABSOLUTE_TTL_SECONDS < config.REFRESH_TOKEN_IDLE_TTL_SECONDS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SESSION_ABSOLUTE_TTL_SECONDS'],
+        message: 'must not be shorter than REFRESH_TOKEN_IDLE_TTL_SECONDS',
+      })
+    }
     if (config.NODE_ENV === 'production' && !config.KEY_ENCRYPTION_KEY) {
       ctx.addIssue({
         code: 'custom',

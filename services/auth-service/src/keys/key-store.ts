@@ -1,4 +1,4 @@
-import { createHash, type KeyObject } from 'node:crypto'
+import { createHash, createPublicKey, type JsonWebKeyInput, type KeyObject } from 'node:crypto'
 import type { Jwks, PublicJwk } from '@authpair/contracts'
 import type { Database, SigningKeyRecord } from '@authpair/db'
 import type { FastifyBaseLogger } from 'fastify'
@@ -42,6 +42,7 @@ export class KeyStore {
   private published: SigningKeyRecord[] = []
   private document: JwksDocument = KeyStore.documentFor([])
   private readonly privateKeys = new Map<string, KeyObject>()
+  private readonly publicKeys = new Map<string, KeyObject>()
   private loadedOnce = false
 
   constructor(
@@ -94,8 +95,10 @@ export class KeyStore {
     this.loadedOnce = true
     if (before === after) return
     this.document = KeyStore.documentFor(rows.map((k) => JSON.parse(k.publicJwk) as PublicJwk))
-    for (const kid of this.privateKeys.keys()) {
-      if (!rows.some((k) => k.kid === kid)) this.privateKeys.delete(kid)
+    for (const cache of [this.privateKeys, this.publicKeys]) {
+      for (const kid of cache.keys()) {
+        if (!rows.some((k) => k.kid === kid)) cache.delete(kid)
+      }
     }
     this.options.log.info({ kids: rows.map((k) => k.kid) }, 'signing keys loaded')
   }
@@ -110,6 +113,21 @@ export class KeyStore {
       this.privateKeys.set(record.kid, privateKey)
     }
     return { kid: record.kid, alg: record.alg as SigningAlgorithm, privateKey }
+  }
+
+  /**
+   * A published key's public half, for verifying this service's own tokens in-process (the
+   * same set the JWKS serves); undefined for a kid that is not published.
+   */
+  publicKey(kid: string): { key: KeyObject; alg: string } | undefined {
+    const record = this.published.find((k) => k.kid === kid)
+    if (!record) return undefined
+    let key = this.publicKeys.get(kid)
+    if (!key) {
+      key = createPublicKey({ key: JSON.parse(record.publicJwk), format: 'jwk' } as JsonWebKeyInput)
+      this.publicKeys.set(kid, key)
+    }
+    return { key, alg: record.alg }
   }
 
   private currentRecord(): SigningKeyRecord | undefined {

@@ -1,0 +1,307 @@
+import type { Profile, TokenPair } from '@authpair/contracts'
+import {
+  type Database,
+  newId,
+  type SessionRecord,
+  toProfile,
+  UniqueViolationError,
+  type UserRecord,
+} from '@authpair/db'
+import { HttpProblem } from '@authpair/service-kit'
+import type { FastifyBaseLogger } from 'fastify'
+import type { AuthConfig } from '../config.js'
+import type { PasswordHasher } from '../passwords/password-hasher.js'
+import { passwordProblem } from '../passwords/password-policy.js'
+import type { AccessTokenIssuer } from '../tokens/access-token-issuer.js'
+import { hashOpaqueToken, newOpaqueToken } from '../tokens/opaque-token.js'
+
+/** Who is asking, as the gateway saw them: recorded on sessions and audit events. */
+export interface ClientContext {
+  ip: string
+  userAgent: string | undefined
+  requestId: string
+}
+
+export interface AccountServiceDeps {
+  db: Database
+  config: AuthConfig
+  hasher: PasswordHasher
+  accessTokens: AccessTokenIssuer
+  now: () => Date
+  log: FastifyBaseLogger
+}
+
+const INVALID_CREDENTIALS = 'The email or password is not correct.'
+const INVALID_REFRESH = 'The refresh token is not valid.'
+
+/**
+ * Registration, sign-in, refresh rotation, sessions and password change: the business rules,
+ * written once against the data-access layer. Routes only translate HTTP to these calls.
+ */
+export class AccountService {
+  constructor(private readonly deps: AccountServiceDeps) {}
+
+  async register(
+    input: { email: string; password: string; name?: string | undefined },
+    client: ClientContext,
+  ): Promise<Profile> {
+    this.assertAcceptablePassword(input.password, input.email, 'password')
+    const now = this.deps.now()
+    const passwordHash = await this.deps.hasher.hash(input.password)
+    let user: UserRecord
+    try {
+      user = await this.deps.db.users.create({
+        id: newId(),
+        email: input.email,
+        passwordHash,
+        name: input.name ?? null,
+        createdAt: now,
+        updatedAt: now,
+      })
+    } catch (error) {
+      if (error instanceof UniqueViolationError && error.constraint === 'users_email_key') {
+        throw new HttpProblem(409, 'email_taken', 'An account with this email already exists.')
+      }
+      throw error
+    }
+    await this.audit('user_registered', user.id, client)
+    return toProfile(user)
+  }
+
+  async login(
+    input: { email: string; password: string },
+    client: ClientContext,
+  ): Promise<TokenPair> {
+    const user = await this.deps.db.users.findByEmail(input.email)
+    if (!user?.passwordHash) {
+      // Same work and the same answer as a wrong password: no timing or body difference.
+      await this.deps.hasher.burn(input.password)
+      await this.audit('login_failed', user?.id ?? null, client, { reason: 'unknown_email' })
+      throw new HttpProblem(401, 'invalid_credentials', INVALID_CREDENTIALS)
+    }
+    const { valid, needsRehash } = await this.deps.hasher.verify(user.passwordHash, input.password)
+    if (!valid) {
+      await this.audit('login_failed', user.id, client, { reason: 'wrong_password' })
+      throw new HttpProblem(401, 'invalid_credentials', INVALID_CREDENTIALS)
+    }
+    if (!user.isActive) {
+      await this.audit('login_failed', user.id, client, { reason: 'account_disabled' })
+      throw new HttpProblem(403, 'account_disabled', 'This account is disabled.')
+    }
+    if (this.deps.config.REQUIRE_EMAIL_VERIFICATION && !user.emailVerified) {
+      await this.audit('login_failed', user.id, client, { reason: 'email_not_verified' })
+      throw new HttpProblem(
+        403,
+        'email_not_verified',
+        'Verify your email address before signing in.',
+      )
+    }
+    if (needsRehash) await this.upgradeHash(user, input.password)
+    const pair = await this.startSession(user, client)
+    await this.audit('login_succeeded', user.id, client)
+    return pair
+  }
+
+  /** A session for a user who has just proven who they are (password here; OAuth later). */
+  async startSession(user: UserRecord, client: ClientContext): Promise<TokenPair> {
+    const now = this.deps.now()
+    const { config } = this.deps
+    const refreshToken = newOpaqueToken()
+    const expiresAt = new Date(now.getTime() + config.SESSION_ABSOLUTE_TTL_SECONDS * 1000)
+    const refreshExpiresAt = new Date(now.getTime() + config.REFRESH_TOKEN_IDLE_TTL_SECONDS * 1000)
+    const session = await this.deps.db.sessions.create(
+      {
+        id: newId(),
+        userId: user.id,
+        createdAt: now,
+        lastUsedAt: now,
+        expiresAt,
+        userAgent: client.userAgent?.slice(0, 512) ?? null,
+        ip: client.ip,
+      },
+      {
+        id: newId(),
+        tokenHash: hashOpaqueToken(refreshToken),
+        createdAt: now,
+        expiresAt: refreshExpiresAt,
+      },
+    )
+    return this.pair(user, session, refreshToken, refreshExpiresAt)
+  }
+
+  async refresh(presented: string, client: ClientContext): Promise<TokenPair> {
+    const now = this.deps.now()
+    const next = newOpaqueToken()
+    const outcome = await this.deps.db.sessions.rotate({
+      presentedHash: hashOpaqueToken(presented),
+      next: {
+        id: newId(),
+        tokenHash: hashOpaqueToken(next),
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + this.deps.config.REFRESH_TOKEN_IDLE_TTL_SECONDS * 1000),
+      },
+      now,
+      reuseLeewayMs: this.deps.config.REFRESH_REUSE_LEEWAY_SECONDS * 1000,
+    })
+    if (outcome.kind === 'reused') {
+      this.deps.log.warn({ sessionId: outcome.session.id }, 'refresh token reuse: session revoked')
+      await this.audit('refresh_token_reused', outcome.session.userId, client, {
+        session_id: outcome.session.id,
+      })
+      throw new HttpProblem(401, 'invalid_refresh_token', INVALID_REFRESH)
+    }
+    if (outcome.kind === 'invalid') {
+      throw new HttpProblem(401, 'invalid_refresh_token', INVALID_REFRESH)
+    }
+    const user = await this.deps.db.users.findById(outcome.session.userId)
+    if (!user?.isActive) {
+      await this.deps.db.sessions.revoke(outcome.session.id, { now, reason: 'account_disabled' })
+      throw new HttpProblem(401, 'invalid_refresh_token', INVALID_REFRESH)
+    }
+    return this.pair(user, outcome.session, next, outcome.expiresAt)
+  }
+
+  /** Ends the session a refresh token belongs to. Idempotent: unknown tokens are fine. */
+  async logout(presented: string, client: ClientContext): Promise<void> {
+    const now = this.deps.now()
+    const session = await this.deps.db.sessions.revokeByRefreshToken(hashOpaqueToken(presented), {
+      now,
+      reason: 'logout',
+    })
+    if (session && session.revokedAt?.getTime() === now.getTime()) {
+      await this.audit('session_revoked', session.userId, client, {
+        session_id: session.id,
+        reason: 'logout',
+      })
+    }
+  }
+
+  async logoutAll(userId: string, client: ClientContext): Promise<number> {
+    const count = await this.deps.db.sessions.revokeAllForUser(userId, {
+      now: this.deps.now(),
+      reason: 'logout_all',
+    })
+    await this.audit('sessions_revoked', userId, client, { reason: 'logout_all', count })
+    return count
+  }
+
+  listSessions(userId: string): Promise<SessionRecord[]> {
+    return this.deps.db.sessions.listActive(userId, this.deps.now())
+  }
+
+  /** Revokes one of the user's own sessions; 404 for anyone else's (not 403: no oracle). */
+  async revokeSession(userId: string, sessionId: string, client: ClientContext): Promise<void> {
+    const session = await this.deps.db.sessions.findById(sessionId)
+    if (!session || session.userId !== userId) {
+      throw new HttpProblem(404, 'not_found', 'No such session.')
+    }
+    const revoked = await this.deps.db.sessions.revoke(sessionId, {
+      now: this.deps.now(),
+      reason: 'user_revoked',
+    })
+    if (revoked) {
+      await this.audit('session_revoked', userId, client, {
+        session_id: sessionId,
+        reason: 'user_revoked',
+      })
+    }
+  }
+
+  /** Changes the password and revokes every other session (the current one stays). */
+  async changePassword(
+    userId: string,
+    currentSessionId: string,
+    input: { currentPassword: string; newPassword: string },
+    client: ClientContext,
+  ): Promise<void> {
+    const user = await this.deps.db.users.findById(userId)
+    if (!user) throw new HttpProblem(401, 'invalid_token', 'The access token is not valid.')
+    const check = user.passwordHash
+      ? await this.deps.hasher.verify(user.passwordHash, input.currentPassword)
+      : (await this.deps.hasher.burn(input.currentPassword), { valid: false })
+    if (!check.valid) {
+      await this.audit('password_change_failed', user.id, client)
+      throw new HttpProblem(401, 'invalid_credentials', 'The current password is not correct.')
+    }
+    this.assertAcceptablePassword(input.newPassword, user.email, 'new_password')
+    const now = this.deps.now()
+    await this.deps.db.users.update(user.id, {
+      passwordHash: await this.deps.hasher.hash(input.newPassword),
+      updatedAt: now,
+    })
+    const revoked = await this.deps.db.sessions.revokeAllForUser(user.id, {
+      now,
+      reason: 'password_change',
+      exceptSessionId: currentSessionId,
+    })
+    await this.audit('password_changed', user.id, client, { sessions_revoked: revoked })
+  }
+
+  private assertAcceptablePassword(password: string, email: string, field: string): void {
+    const problem = passwordProblem(password, { email })
+    if (problem) {
+      throw new HttpProblem(400, 'password_rejected', `The password ${problem}.`, {
+        errors: [{ path: `body.${field}`, message: problem }],
+      })
+    }
+  }
+
+  private async upgradeHash(user: UserRecord, password: string): Promise<void> {
+    try {
+      await this.deps.db.users.update(user.id, {
+        passwordHash: await this.deps.hasher.hash(password),
+        updatedAt: this.deps.now(),
+      })
+      this.deps.log.info({ userId: user.id }, 'password hash upgraded to the current parameters')
+    } catch (err) {
+      // The login itself succeeded; the upgrade is retried at the next one.
+      this.deps.log.warn({ err, userId: user.id }, 'could not upgrade a password hash')
+    }
+  }
+
+  private async pair(
+    user: UserRecord,
+    session: SessionRecord,
+    refreshToken: string,
+    refreshExpiresAt: Date,
+  ): Promise<TokenPair> {
+    const access = await this.deps.accessTokens.issue({
+      userId: user.id,
+      sessionId: session.id,
+      role: user.role,
+    })
+    return {
+      access_token: access.token,
+      token_type: 'Bearer',
+      expires_in: access.expiresIn,
+      refresh_token: refreshToken,
+      refresh_expires_in: Math.max(
+        0,
+        Math.floor((refreshExpiresAt.getTime() - this.deps.now().getTime()) / 1000),
+      ),
+    }
+  }
+
+  async audit(
+    type: string,
+    userId: string | null,
+    client: ClientContext,
+    data?: Record<string, unknown>,
+  ): Promise<void> {
+    try {
+      await this.deps.db.auditEvents.record({
+        id: newId(),
+        type,
+        userId,
+        ip: client.ip,
+        userAgent: client.userAgent?.slice(0, 512) ?? null,
+        requestId: client.requestId,
+        data: data ? JSON.stringify(data) : null,
+        createdAt: this.deps.now(),
+      })
+    } catch (err) {
+      // An audit write that fails must not turn a login into a 500; it is logged loudly instead.
+      this.deps.log.error({ err, type, userId }, 'could not record an audit event')
+    }
+  }
+}

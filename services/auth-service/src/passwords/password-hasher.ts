@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto'
+import { type Algorithm, hash, verify } from '@node-rs/argon2'
+
+/** Algorithm.Argon2id: the binding's enum is a const enum, which verbatimModuleSyntax cannot import. */
+const ARGON2ID = 2 as Algorithm
+
+export interface Argon2Parameters {
+  /** Memory cost, KiB. */
+  memoryKib: number
+  iterations: number
+  parallelism: number
+}
+
+/** OWASP Password Storage Cheat Sheet: argon2id, 19 MiB, 2 iterations, parallelism 1. */
+export const OWASP_ARGON2: Argon2Parameters = { memoryKib: 19_456, iterations: 2, parallelism: 1 }
+
+const PHC = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$/
+
+/**
+ * argon2id through @node-rs/argon2, which hashes on the libuv thread pool (never on the event
+ * loop). Hashes are PHC strings that carry their parameters, so a hash made under older
+ * parameters is recognised and upgraded at the next successful login.
+ */
+export class PasswordHasher {
+  private dummy: Promise<string> | undefined
+
+  constructor(private readonly params: Argon2Parameters) {}
+
+  hash(password: string): Promise<string> {
+    return hash(password, {
+      algorithm: ARGON2ID,
+      memoryCost: this.params.memoryKib,
+      timeCost: this.params.iterations,
+      parallelism: this.params.parallelism,
+    })
+  }
+
+  /** Whether `password` matches; `needsRehash` when the hash was made with other parameters. */
+  async verify(phc: string, password: string): Promise<{ valid: boolean; needsRehash: boolean }> {
+    let valid = false
+    try {
+      valid = await verify(phc, password)
+    } catch {
+      valid = false // a malformed stored hash never verifies
+    }
+    return { valid, needsRehash: valid && this.needsRehash(phc) }
+  }
+
+  needsRehash(phc: string): boolean {
+    const match = PHC.exec(phc)
+    if (!match) return true
+    const [, m, t, p] = match
+    return (
+      Number(m) !== this.params.memoryKib ||
+      Number(t) !== this.params.iterations ||
+      Number(p) !== this.params.parallelism
+    )
+  }
+
+  /**
+   * The work of one verification, for a login whose email is unknown (or has no password): the
+   * answer then takes as long as a wrong password's, so timing does not reveal which emails
+   * exist.
+   */
+  async burn(password: string): Promise<void> {
+    this.dummy ??= this.hash(randomBytes(16).toString('base64url'))
+    await this.verify(await this.dummy, password)
+  }
+}

@@ -1,0 +1,58 @@
+import { JwtVerifyError } from '@authpair/jwt-verify'
+import { jwtVerifyPlugin } from '@authpair/jwt-verify/fastify'
+import { HttpProblem } from '@authpair/service-kit'
+import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
+import fp from 'fastify-plugin'
+import type { AuthConfig } from '../../config.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * preHandler: a valid access token whose session is still live (a logged-out or revoked
+     * session stops working here at once, not at token expiry); sets request.user.
+     */
+    authenticateSession: preHandlerAsyncHookHandler
+  }
+}
+
+/**
+ * The auth-service verifies its own access tokens with packages/jwt-verify, resolving keys
+ * from its KeyStore (the same set the JWKS publishes) instead of fetching its own JWKS.
+ */
+export default fp<{ config: AuthConfig; now: () => Date }>(
+  async (fastify, { config, now }) => {
+    await fastify.register(jwtVerifyPlugin, {
+      issuer: config.ISSUER,
+      audience: config.JWT_AUDIENCE,
+      algorithms: [config.JWT_ALG],
+      // Revocation is checked per request below, so the verified-token cache may stay on.
+      keyResolver: async (kid) => {
+        const found = fastify.keys.publicKey(kid)
+        if (!found) throw new JwtVerifyError('kid_unknown', 'the token names an unknown key')
+        return found.key
+      },
+    })
+
+    const sessionIsLive = async (request: FastifyRequest) => {
+      const sessionId = request.user?.sessionId
+      const session = sessionId ? await fastify.db.sessions.findById(sessionId) : undefined
+      if (
+        !session ||
+        session.revokedAt !== null ||
+        session.expiresAt.getTime() <= now().getTime() ||
+        session.userId !== request.user?.userId
+      ) {
+        request.user = null
+        throw new HttpProblem(401, 'invalid_token', 'The session of this access token has ended.', {
+          headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+        })
+      }
+    }
+
+    fastify.decorate('authenticateSession', async function (this: unknown, request, reply) {
+      await fastify.authenticate.call(fastify, request, reply)
+      await sessionIsLive(request)
+    } as preHandlerAsyncHookHandler)
+  },
+  { name: 'authentication', dependencies: ['database', 'signing-keys'], fastify: '5.x' },
+)
