@@ -6,6 +6,7 @@ import accounts from './plugins/app/accounts.js'
 import authentication from './plugins/app/authentication.js'
 import rateLimits from './plugins/app/rate-limits.js'
 import signingKeys from './plugins/app/signing-keys.js'
+import adminRoutes from './routes/admin.js'
 import credentialRoutes from './routes/credentials.js'
 import sessionRoutes from './routes/sessions.js'
 import wellKnownRoutes from './routes/well-known.js'
@@ -56,6 +57,7 @@ export const authApp: FastifyPluginAsync<AuthAppOptions> = async (fastify, optio
   await fastify.register(wellKnownRoutes, { config })
   await fastify.register(credentialRoutes)
   await fastify.register(sessionRoutes)
+  await fastify.register(adminRoutes, { now })
 }
 
 export interface BuildAuthAppOptions extends AuthAppOptions {

@@ -29,8 +29,24 @@ export interface JwksDocument {
   etag: string
 }
 
+/** Signs at `now`: activated, and not yet retired (retirement is scheduled, so compare times). */
 function isActive(key: SigningKeyRecord, now: Date): boolean {
-  return key.retiredAt === null && key.activatesAt.getTime() <= now.getTime()
+  const t = now.getTime()
+  return key.activatesAt.getTime() <= t && (key.retiredAt === null || key.retiredAt.getTime() > t)
+}
+
+export type KeyStatus = 'next' | 'active' | 'retired'
+
+export function keyStatus(key: SigningKeyRecord, now: Date): KeyStatus {
+  if (key.activatesAt.getTime() > now.getTime()) return 'next'
+  return isActive(key, now) ? 'active' : 'retired'
+}
+
+export interface RotationPlan {
+  /** How long the new key is published before it signs, seconds. */
+  publishLeadSeconds: number
+  /** How long a retired key stays published after it stops signing, seconds. */
+  retiredPublishSeconds: number
 }
 
 /**
@@ -86,11 +102,44 @@ export class KeyStore {
     await this.refresh()
   }
 
+  /**
+   * Rotation without a verifier ever meeting an unknown kid: the new key is published now and
+   * signs only after `publishLeadSeconds` (longer than any JWKS cache and any replica's refresh
+   * interval); the current keys stop signing at that moment and stay published for
+   * `retiredPublishSeconds` more (longer than any token they signed lives).
+   */
+  async rotate(plan: RotationPlan): Promise<SigningKeyRecord> {
+    const now = this.options.now()
+    const activatesAt = new Date(now.getTime() + plan.publishLeadSeconds * 1000)
+    const generated = generateSigningKey(this.options.alg)
+    const record = await this.db.signingKeys.insert({
+      kid: generated.kid,
+      alg: generated.alg,
+      publicJwk: JSON.stringify(generated.publicJwk),
+      privateKeyEnc: encryptPrivateKey(this.kek, generated.kid, generated.privateKeyDer),
+      createdAt: now,
+      activatesAt,
+    })
+    const retired = await this.db.signingKeys.retireOthers(
+      generated.kid,
+      activatesAt,
+      new Date(activatesAt.getTime() + plan.retiredPublishSeconds * 1000),
+    )
+    this.options.log.info(
+      { kid: generated.kid, activatesAt, retired: retired.map((k) => k.kid) },
+      'signing key rotated',
+    )
+    await this.refresh()
+    return record
+  }
+
   /** Re-reads the published keys (another replica may have rotated). */
   async refresh(): Promise<void> {
     const rows = await this.db.signingKeys.listPublished(this.options.now())
-    const before = this.published.map((k) => `${k.kid}:${k.retiredAt?.getTime() ?? ''}`).join(',')
-    const after = rows.map((k) => `${k.kid}:${k.retiredAt?.getTime() ?? ''}`).join(',')
+    const signature = (keys: SigningKeyRecord[]) =>
+      keys.map((k) => `${k.kid}:${k.retiredAt?.getTime() ?? ''}`).join(',')
+    const before = signature(this.published)
+    const after = signature(rows)
     this.published = rows
     this.loadedOnce = true
     if (before === after) return

@@ -25,6 +25,7 @@ export default fp<{ config: AuthConfig; now: () => Date }>(
       issuer: config.ISSUER,
       audience: config.JWT_AUDIENCE,
       algorithms: [config.JWT_ALG],
+      now: () => now().getTime(),
       // Revocation is checked per request below, so the verified-token cache may stay on.
       keyResolver: async (kid) => {
         const found = fastify.keys.publicKey(kid)

@@ -8,6 +8,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     keys: KeyStore
     accessTokens: AccessTokenIssuer
+    /** Rotates the signing key with the lead and tail this configuration needs. */
+    rotateSigningKey: () => ReturnType<KeyStore['rotate']>
   }
 }
 
@@ -31,6 +33,15 @@ export default fp<SigningKeysOptions>(
     }
     const store = new KeyStore(fastify.db, kek.key, { alg: config.JWT_ALG, now, log: fastify.log })
     fastify.decorate('keys', store)
+    fastify.decorate('rotateSigningKey', () =>
+      store.rotate({
+        // Every verifier's cached JWKS and every replica's key list is refreshed before the
+        // new key signs; a minute of margin for clock skew and slow fetches.
+        publishLeadSeconds:
+          config.JWKS_MAX_AGE_SECONDS + Math.ceil(config.KEYS_REFRESH_INTERVAL_MS / 1000) + 60,
+        retiredPublishSeconds: config.ACCESS_TOKEN_TTL_SECONDS + 60,
+      }),
+    )
     fastify.decorate(
       'accessTokens',
       new AccessTokenIssuer(store, {

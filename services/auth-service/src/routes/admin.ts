@@ -1,0 +1,95 @@
+import {
+  ProblemSchema,
+  type SigningKey,
+  SigningKeyListSchema,
+  SigningKeySchema,
+  UserIdParamsSchema,
+} from '@authpair/contracts'
+import type { SigningKeyRecord } from '@authpair/db'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { keyStatus } from '../keys/key-store.js'
+import { clientContext } from './client-context.js'
+
+const bearer = [{ bearerAuth: [] }]
+const denied = { 401: ProblemSchema, 403: ProblemSchema }
+
+/**
+ * /admin/auth/*: key management and session revocation. Role admin, on a live session; the
+ * gateway also limits /admin/ to ADMIN_ALLOW_IPS.
+ */
+const adminRoutes: FastifyPluginAsyncZod<{ now: () => Date }> = async (fastify, { now }) => {
+  fastify.addHook('preHandler', fastify.authenticateSession)
+  fastify.addHook('preHandler', fastify.requireRole('admin'))
+
+  const view = (key: SigningKeyRecord): SigningKey => ({
+    kid: key.kid,
+    alg: key.alg,
+    status: keyStatus(key, now()),
+    created_at: key.createdAt.toISOString(),
+    activates_at: key.activatesAt.toISOString(),
+    retired_at: key.retiredAt?.toISOString() ?? null,
+    published_until: key.publishedUntil?.toISOString() ?? null,
+  })
+
+  fastify.get(
+    '/admin/auth/keys',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Every signing key with its status (next, active, retired)',
+        security: bearer,
+        response: { 200: SigningKeyListSchema, ...denied },
+      },
+    },
+    async () => ({ items: (await fastify.db.signingKeys.list()).map(view) }),
+  )
+
+  fastify.post(
+    '/admin/auth/keys/rotate',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Publish a new signing key now; it signs once every verifier can have seen it',
+        security: bearer,
+        response: { 201: SigningKeySchema, ...denied },
+      },
+    },
+    async (request, reply) => {
+      const key = await fastify.rotateSigningKey()
+      await fastify.accounts.audit('key_rotated', null, clientContext(request), {
+        kid: key.kid,
+        actor_id: request.user?.userId,
+      })
+      reply.code(201)
+      return view(key)
+    },
+  )
+
+  fastify.delete(
+    '/admin/auth/users/:id/sessions',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'End every session of a user',
+        security: bearer,
+        params: UserIdParamsSchema,
+        response: { 204: z.null(), 400: ProblemSchema, ...denied },
+      },
+    },
+    async (request, reply) => {
+      const count = await fastify.db.sessions.revokeAllForUser(request.params.id, {
+        now: now(),
+        reason: 'admin',
+      })
+      await fastify.accounts.audit('sessions_revoked', request.params.id, clientContext(request), {
+        reason: 'admin',
+        count,
+        actor_id: request.user?.userId,
+      })
+      return reply.code(204).send(null)
+    },
+  )
+}
+
+export default adminRoutes
