@@ -92,6 +92,40 @@ describe(`pnpm start on ${testDialect()}`, () => {
 
     if (!database) expect(existsSync(join(cwd, 'data', 'authpair.db'))).toBe(true)
 
+    // The credential flow end to end, through the gateway and real processes.
+    const json = (path: string, body: unknown, token?: string) =>
+      fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-forwarded-for': '203.0.113.66', // a client's claim: must not be what is recorded
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: JSON.stringify(body),
+      })
+    const account = { email: 'e2e@example.com', password: 'saffron-glacier-piano' }
+    expect((await json('/auth/register', account)).status).toBe(201)
+    const login = await json('/auth/login', account)
+    expect(login.status).toBe(200)
+    const pair = (await login.json()) as { access_token: string; refresh_token: string }
+    const profile = await fetch(`${base}/users/me`, {
+      headers: { authorization: `Bearer ${pair.access_token}` },
+    })
+    expect(profile.status).toBe(200)
+    expect(((await profile.json()) as { email: string }).email).toBe('e2e@example.com')
+    const refreshed = await json('/auth/token/refresh', { refresh_token: pair.refresh_token })
+    expect(refreshed.status).toBe(200)
+    const next = (await refreshed.json()) as { access_token: string; refresh_token: string }
+    const sessions = await fetch(`${base}/auth/sessions`, {
+      headers: { authorization: `Bearer ${next.access_token}` },
+    })
+    const items = ((await sessions.json()) as { items: { ip: string; current: boolean }[] }).items
+    expect(items).toHaveLength(1)
+    expect(items[0]).toMatchObject({ current: true })
+    expect(items[0]?.ip).not.toBe('203.0.113.66')
+    expect((await json('/auth/logout', { refresh_token: next.refresh_token })).status).toBe(204)
+    expect((await json('/auth/token/refresh', { refresh_token: next.refresh_token })).status).toBe(401)
+
     child.kill('SIGINT')
     const [code] = await exited
     expect(code).toBe(0)

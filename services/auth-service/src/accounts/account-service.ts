@@ -216,10 +216,13 @@ export class AccountService {
   ): Promise<void> {
     const user = await this.deps.db.users.findById(userId)
     if (!user) throw new HttpProblem(401, 'invalid_token', 'The access token is not valid.')
-    const check = user.passwordHash
-      ? await this.deps.hasher.verify(user.passwordHash, input.currentPassword)
-      : (await this.deps.hasher.burn(input.currentPassword), { valid: false })
-    if (!check.valid) {
+    let valid = false
+    if (user.passwordHash) {
+      valid = (await this.deps.hasher.verify(user.passwordHash, input.currentPassword)).valid
+    } else {
+      await this.deps.hasher.burn(input.currentPassword) // OAuth-only account: nothing to match
+    }
+    if (!valid) {
       await this.audit('password_change_failed', user.id, client)
       throw new HttpProblem(401, 'invalid_credentials', 'The current password is not correct.')
     }

@@ -1,0 +1,118 @@
+#!/usr/bin/env node
+/**
+ * `pnpm manage <command>`: administration from a shell, in the spirit of Django's manage.py.
+ * Reads the same environment as the auth-service (DATABASE_URL, KEY_ENCRYPTION_KEY, …).
+ *
+ *   migrate                         apply the database migrations
+ *   create-admin <email> [name]     create an admin (password from stdin, or asked without echo);
+ *                                   an existing account with that email is promoted instead
+ *   keys list                       the signing keys and their status
+ *   keys rotate                     publish a new signing key (it signs after the publish lead)
+ *   sessions revoke <email>         end every session of a user
+ */
+import { migrateDatabase, newId, redactDatabaseUrl } from '@authpair/db'
+import { buildAuthApp } from '../app.js'
+import { loadAuthConfig } from '../config.js'
+import { keyStatus } from '../keys/key-store.js'
+import { passwordProblem } from '../passwords/password-policy.js'
+import { readPassword } from './read-password.js'
+
+const USAGE = `usage: manage <command>
+  migrate
+  create-admin <email> [name]
+  keys list
+  keys rotate
+  sessions revoke <email>`
+
+class UsageError extends Error {}
+
+async function main(args: string[]): Promise<void> {
+  const [command, ...rest] = args
+  if (!command || command === 'help' || command === '--help') {
+    console.log(USAGE)
+    return
+  }
+  const config = loadAuthConfig()
+
+  if (command === 'migrate') {
+    const result = await migrateDatabase(config.DATABASE_URL)
+    console.log(`migrated ${redactDatabaseUrl(config.DATABASE_URL)}: applied ${result.applied}`)
+    return
+  }
+
+  const app = await buildAuthApp({ config: { ...config, LOG_LEVEL: 'warn' } })
+  await app.ready()
+  const client = { ip: 'cli', userAgent: 'manage', requestId: newId() }
+  try {
+    if (command === 'create-admin') {
+      const [rawEmail, ...nameParts] = rest
+      if (!rawEmail) throw new UsageError('create-admin needs an email')
+      const email = rawEmail.trim().toLowerCase()
+      const existing = await app.db.users.findByEmail(email)
+      if (existing) {
+        await app.db.users.update(existing.id, { role: 'admin', updatedAt: new Date() })
+        await app.accounts.audit('role_changed', existing.id, client, { role: 'admin' })
+        console.log(`promoted ${email} to admin`)
+        return
+      }
+      const password = await readPassword(`password for ${email}: `)
+      const problem = passwordProblem(password, { email })
+      if (problem) throw new UsageError(`the password ${problem}`)
+      const now = new Date()
+      const user = await app.db.users.create({
+        id: newId(),
+        email,
+        passwordHash: await app.passwordHasher.hash(password),
+        name: nameParts.join(' ') || null,
+        role: 'admin',
+        emailVerified: true,
+        createdAt: now,
+        updatedAt: now,
+      })
+      await app.accounts.audit('user_registered', user.id, client, { role: 'admin', via: 'cli' })
+      console.log(`created admin ${email} (${user.id})`)
+      return
+    }
+    if (command === 'keys' && rest[0] === 'list') {
+      const now = new Date()
+      for (const key of await app.db.signingKeys.list()) {
+        console.log(
+          `${key.kid}  ${key.alg}  ${keyStatus(key, now).padEnd(7)}  activates ${key.activatesAt.toISOString()}` +
+            (key.publishedUntil ? `  published until ${key.publishedUntil.toISOString()}` : ''),
+        )
+      }
+      return
+    }
+    if (command === 'keys' && rest[0] === 'rotate') {
+      const key = await app.rotateSigningKey()
+      await app.accounts.audit('key_rotated', null, client, { kid: key.kid })
+      console.log(`new key ${key.kid} published; it signs from ${key.activatesAt.toISOString()}`)
+      return
+    }
+    if (command === 'sessions' && rest[0] === 'revoke') {
+      const email = rest[1]?.trim().toLowerCase()
+      if (!email) throw new UsageError('sessions revoke needs an email')
+      const user = await app.db.users.findByEmail(email)
+      if (!user) throw new UsageError(`no user ${email}`)
+      const count = await app.db.sessions.revokeAllForUser(user.id, {
+        now: new Date(),
+        reason: 'admin',
+      })
+      await app.accounts.audit('sessions_revoked', user.id, client, { reason: 'admin', count })
+      console.log(`revoked ${count} session(s) of ${email}`)
+      return
+    }
+    throw new UsageError(`unknown command: ${args.join(' ')}`)
+  } finally {
+    await app.close()
+  }
+}
+
+try {
+  await main(process.argv.slice(2))
+} catch (error) {
+  const message = error instanceof Error ? error.message.split('\n')[0] : String(error)
+  console.error(`manage: ${message}`)
+  if (error instanceof UsageError) console.error(USAGE)
+  process.exitCode = 1
+}

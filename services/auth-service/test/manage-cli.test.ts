@@ -1,0 +1,106 @@
+/** `pnpm manage`, as an operator runs it: a real process, the password piped on stdin. */
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createTestDatabase, type TestDatabase } from '@authpair/db/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildTestApp, randomKek } from './helper.js'
+
+const manageJs = fileURLToPath(new URL('../dist/cli/manage.js', import.meta.url))
+let database: TestDatabase
+let dataDir: string
+const kek = randomKek()
+
+beforeAll(async () => {
+  database = await createTestDatabase()
+  dataDir = mkdtempSync(join(tmpdir(), 'authpair-manage-'))
+})
+afterAll(async () => {
+  await database?.drop()
+  rmSync(dataDir, { recursive: true, force: true })
+})
+
+async function manage(args: string[], stdin = '') {
+  const child = spawn(process.execPath, [manageJs, ...args], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      DATABASE_URL: database.url,
+      DATA_DIR: dataDir,
+      KEY_ENCRYPTION_KEY: kek,
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
+  let out = ''
+  let err = ''
+  child.stdout.on('data', (c) => {
+    out += c
+  })
+  child.stderr.on('data', (c) => {
+    err += c
+  })
+  child.stdin.end(stdin)
+  const [code] = await once(child, 'exit')
+  return { code: code as number, out, err }
+}
+
+describe('manage CLI', () => {
+  it('creates an admin with the password read from stdin, who can then sign in as admin', async () => {
+    const created = await manage(
+      ['create-admin', 'Ops@Example.com', 'Ops', 'Team'],
+      'granite-meadow-lantern\n',
+    )
+    expect(created.code, created.err).toBe(0)
+    expect(created.out).toMatch(/^created admin ops@example\.com/)
+
+    const t = await buildTestApp({ KEY_ENCRYPTION_KEY: kek }, { database })
+    try {
+      const login = await t.app.inject({
+        method: 'POST',
+        url: '/auth/login',
+        payload: { email: 'ops@example.com', password: 'granite-meadow-lantern' },
+      })
+      expect(login.statusCode).toBe(200)
+      const user = await t.app.db.users.findByEmail('ops@example.com')
+      expect(user).toMatchObject({ role: 'admin', emailVerified: true, name: 'Ops Team' })
+    } finally {
+      await t.close()
+    }
+  })
+
+  it('refuses a weak admin password with one line and exit 1', async () => {
+    const res = await manage(['create-admin', 'weak@example.com'], 'password1\n')
+    expect(res.code).toBe(1)
+    expect(res.err.split('\n')[0]).toBe(
+      'manage: the password is too common: it appears in lists of breached passwords',
+    )
+  })
+
+  it('rotates and lists the signing keys', async () => {
+    const rotated = await manage(['keys', 'rotate'])
+    expect(rotated.code, rotated.err).toBe(0)
+    const kid = /new key (\S+) published/.exec(rotated.out)?.[1]
+    expect(kid).toBeDefined()
+    const listed = await manage(['keys', 'list'])
+    expect(listed.out).toContain(`${kid}  RS256  next`)
+    expect(listed.out).toMatch(/ active /)
+  })
+
+  it('revokes a user’s sessions, and names an unknown user', async () => {
+    const ok = await manage(['sessions', 'revoke', 'ops@example.com'])
+    expect(ok.code, ok.err).toBe(0)
+    expect(ok.out).toMatch(/^revoked \d+ session\(s\) of ops@example\.com/)
+    const missing = await manage(['sessions', 'revoke', 'ghost@example.com'])
+    expect(missing.code).toBe(1)
+    expect(missing.err).toContain('manage: no user ghost@example.com')
+  })
+
+  it('explains itself for an unknown command', async () => {
+    const res = await manage(['frobnicate'])
+    expect(res.code).toBe(1)
+    expect(res.err).toContain('usage: manage <command>')
+  })
+})
