@@ -124,7 +124,9 @@ describe(`pnpm start on ${testDialect()}`, () => {
     expect(items[0]).toMatchObject({ current: true })
     expect(items[0]?.ip).not.toBe('203.0.113.66')
     expect((await json('/auth/logout', { refresh_token: next.refresh_token })).status).toBe(204)
-    expect((await json('/auth/token/refresh', { refresh_token: next.refresh_token })).status).toBe(401)
+    expect((await json('/auth/token/refresh', { refresh_token: next.refresh_token })).status).toBe(
+      401,
+    )
 
     child.kill('SIGINT')
     const [code] = await exited
