@@ -5,6 +5,7 @@ import type { Database, DatabaseOptions } from './database.js'
 import { translatingErrors } from './database.js'
 import { translatePgError } from './errors.js'
 import { PgAuditEventRepository } from './repositories/audit-event-repository.pg.js'
+import { PgIdentityRepository } from './repositories/identity-repository.pg.js'
 import { PgSessionRepository } from './repositories/session-repository.pg.js'
 import { PgSigningKeyRepository } from './repositories/signing-key-repository.pg.js'
 import { PgUserRepository } from './repositories/user-repository.pg.js'
@@ -25,6 +26,7 @@ export function openPostgres(url: string, options: DatabaseOptions = {}): Databa
     signingKeys: translatingErrors(new PgSigningKeyRepository(db), translatePgError),
     auditEvents: translatingErrors(new PgAuditEventRepository(db), translatePgError),
     sessions: translatingErrors(new PgSessionRepository(db), translatePgError),
+    identities: translatingErrors(new PgIdentityRepository(db), translatePgError),
     async ping() {
       try {
         await db.execute(sql`select 1`)

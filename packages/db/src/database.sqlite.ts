@@ -7,6 +7,7 @@ import type { Database, DatabaseOptions } from './database.js'
 import { translatingErrors } from './database.js'
 import { translateSqliteError } from './errors.js'
 import { SqliteAuditEventRepository } from './repositories/audit-event-repository.sqlite.js'
+import { SqliteIdentityRepository } from './repositories/identity-repository.sqlite.js'
 import { SqliteSessionRepository } from './repositories/session-repository.sqlite.js'
 import { SqliteSigningKeyRepository } from './repositories/signing-key-repository.sqlite.js'
 import { SqliteUserRepository } from './repositories/user-repository.sqlite.js'
@@ -61,6 +62,7 @@ export function openSqlite(path: string, options: DatabaseOptions = {}): Databas
     signingKeys: translatingErrors(new SqliteSigningKeyRepository(db), translate),
     auditEvents: translatingErrors(new SqliteAuditEventRepository(db), translate),
     sessions: translatingErrors(new SqliteSessionRepository(db), translate),
+    identities: translatingErrors(new SqliteIdentityRepository(db), translate),
     async ping() {
       handle.prepare('select 1').get()
     },

@@ -1,4 +1,5 @@
 import type { AuditEventRepository } from './repositories/audit-event-repository.js'
+import type { IdentityRepository } from './repositories/identity-repository.js'
 import type { SessionRepository } from './repositories/session-repository.js'
 import type { SigningKeyRepository } from './repositories/signing-key-repository.js'
 import type { UserRepository } from './repositories/user-repository.js'
@@ -15,6 +16,7 @@ export interface Database {
   readonly signingKeys: SigningKeyRepository
   readonly auditEvents: AuditEventRepository
   readonly sessions: SessionRepository
+  readonly identities: IdentityRepository
   /** Resolves when the database answers a trivial query; rejects with the reason otherwise. */
   ping(): Promise<void>
   /** Closes the pool (PostgreSQL) or the file handle (SQLite). Idempotent. */

@@ -22,6 +22,7 @@ export type {
   EmailOutboxRecord,
   IdentityRecord,
   NewAuditEvent,
+  NewIdentity,
   NewRefreshToken,
   NewSession,
   NewSigningKey,
@@ -33,6 +34,7 @@ export type {
   UserRecord,
 } from './records.js'
 export type { AuditEventRepository } from './repositories/audit-event-repository.js'
+export type { IdentityRepository } from './repositories/identity-repository.js'
 export type {
   RevokeOptions,
   RotateRefreshTokenInput,
@@ -40,4 +42,8 @@ export type {
   SessionRepository,
 } from './repositories/session-repository.js'
 export type { SigningKeyRepository } from './repositories/signing-key-repository.js'
-export type { UserPatch, UserRepository } from './repositories/user-repository.js'
+export type {
+  UserListQuery,
+  UserPatch,
+  UserRepository,
+} from './repositories/user-repository.js'

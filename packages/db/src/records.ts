@@ -8,6 +8,7 @@ import type * as pg from './schema/pg.js'
 export type UserRecord = typeof pg.users.$inferSelect
 export type NewUser = typeof pg.users.$inferInsert
 export type IdentityRecord = typeof pg.identities.$inferSelect
+export type NewIdentity = typeof pg.identities.$inferInsert
 export type SessionRecord = typeof pg.sessions.$inferSelect
 export type NewSession = typeof pg.sessions.$inferInsert
 export type RefreshTokenRecord = typeof pg.refreshTokens.$inferSelect

@@ -158,3 +158,72 @@ describe(`repositories on ${testDialect()}`, () => {
     })
   })
 })
+
+describe(`user listing on ${testDialect()}`, () => {
+  it('pages in creation order with a cursor and filters by email prefix, role and activity', async () => {
+    const prefix = `page${Date.now()}`
+    const made = []
+    for (let i = 0; i < 5; i++) {
+      made.push(
+        await db.users.create({
+          ...newUser(`${prefix}.${i}@example.com`),
+          role: i === 4 ? 'admin' : 'user',
+          isActive: i !== 3,
+        }),
+      )
+    }
+    const first = await db.users.list({ limit: 2, emailPrefix: prefix })
+    expect(first.map((u) => u.email)).toEqual([
+      `${prefix}.0@example.com`,
+      `${prefix}.1@example.com`,
+    ])
+    const second = await db.users.list({ limit: 2, emailPrefix: prefix, afterId: first[1]?.id })
+    expect(second.map((u) => u.email)).toEqual([
+      `${prefix}.2@example.com`,
+      `${prefix}.3@example.com`,
+    ])
+    expect(
+      (await db.users.list({ limit: 10, emailPrefix: prefix, role: 'admin' })).map((u) => u.id),
+    ).toEqual([made[4]?.id])
+    expect(
+      (await db.users.list({ limit: 10, emailPrefix: prefix, isActive: false })).map((u) => u.id),
+    ).toEqual([made[3]?.id])
+  })
+
+  it('treats % and _ in an email prefix literally', async () => {
+    await db.users.create(newUser('under_score@example.com'))
+    await db.users.create(newUser('underXscore@example.com'))
+    expect((await db.users.list({ limit: 10, emailPrefix: 'under_' })).map((u) => u.email)).toEqual(
+      ['under_score@example.com'],
+    )
+    expect(await db.users.list({ limit: 10, emailPrefix: '%' })).toEqual([])
+  })
+})
+
+describe(`identities on ${testDialect()}`, () => {
+  it('links providers to a user, one identity per provider account', async () => {
+    const user = await db.users.create(newUser(`linked${Date.now()}@example.com`))
+    await db.identities.create({
+      id: newId(),
+      userId: user.id,
+      provider: 'github',
+      providerUserId: '42',
+      email: user.email,
+      createdAt: t0,
+    })
+    expect((await db.identities.listForUser(user.id)).map((i) => i.provider)).toEqual(['github'])
+    const other = await db.users.create(newUser(`other${Date.now()}@example.com`))
+    await expect(
+      db.identities.create({
+        id: newId(),
+        userId: other.id,
+        provider: 'github',
+        providerUserId: '42',
+        createdAt: t0,
+      }),
+    ).rejects.toMatchObject({
+      code: 'unique_violation',
+      constraint: 'identities_provider_user_key',
+    })
+  })
+})

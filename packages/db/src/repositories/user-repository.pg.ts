@@ -1,8 +1,13 @@
-import { eq } from 'drizzle-orm'
+import { and, asc, eq, gt, type SQL, sql } from 'drizzle-orm'
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
 import type { NewUser, UserRecord } from '../records.js'
 import * as schema from '../schema/pg.js'
-import type { UserPatch, UserRepository } from './user-repository.js'
+import {
+  likePrefix,
+  type UserListQuery,
+  type UserPatch,
+  type UserRepository,
+} from './user-repository.js'
 
 export class PgUserRepository implements UserRepository {
   constructor(private readonly db: PostgresJsDatabase<typeof schema>) {}
@@ -29,6 +34,24 @@ export class PgUserRepository implements UserRepository {
       .where(eq(schema.users.id, id))
       .returning()
     return row
+  }
+
+  async list(query: UserListQuery): Promise<UserRecord[]> {
+    const { users } = schema
+    const conditions: (SQL | undefined)[] = [
+      query.afterId ? gt(users.id, query.afterId) : undefined,
+      query.emailPrefix
+        ? sql`${users.email} like ${likePrefix(query.emailPrefix)} escape '\\'`
+        : undefined,
+      query.role ? eq(users.role, query.role) : undefined,
+      query.isActive === undefined ? undefined : eq(users.isActive, query.isActive),
+    ]
+    return this.db
+      .select()
+      .from(users)
+      .where(and(...conditions))
+      .orderBy(asc(users.id))
+      .limit(query.limit)
   }
 
   async delete(id: string): Promise<boolean> {

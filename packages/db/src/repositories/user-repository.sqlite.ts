@@ -1,8 +1,13 @@
-import { eq } from 'drizzle-orm'
+import { and, asc, eq, gt, type SQL, sql } from 'drizzle-orm'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import type { NewUser, UserRecord } from '../records.js'
 import * as schema from '../schema/sqlite.js'
-import type { UserPatch, UserRepository } from './user-repository.js'
+import {
+  likePrefix,
+  type UserListQuery,
+  type UserPatch,
+  type UserRepository,
+} from './user-repository.js'
 
 /** better-sqlite3 is synchronous: each method runs one statement and resolves with its result. */
 export class SqliteUserRepository implements UserRepository {
@@ -22,6 +27,25 @@ export class SqliteUserRepository implements UserRepository {
 
   async update(id: string, patch: UserPatch): Promise<UserRecord | undefined> {
     return this.db.update(schema.users).set(patch).where(eq(schema.users.id, id)).returning().get()
+  }
+
+  async list(query: UserListQuery): Promise<UserRecord[]> {
+    const { users } = schema
+    const conditions: (SQL | undefined)[] = [
+      query.afterId ? gt(users.id, query.afterId) : undefined,
+      query.emailPrefix
+        ? sql`${users.email} like ${likePrefix(query.emailPrefix)} escape '\\'`
+        : undefined,
+      query.role ? eq(users.role, query.role) : undefined,
+      query.isActive === undefined ? undefined : eq(users.isActive, query.isActive),
+    ]
+    return this.db
+      .select()
+      .from(users)
+      .where(and(...conditions))
+      .orderBy(asc(users.id))
+      .limit(query.limit)
+      .all()
   }
 
   async delete(id: string): Promise<boolean> {

@@ -4,6 +4,21 @@ export type UserPatch = Partial<
   Pick<UserRecord, 'name' | 'locale' | 'role' | 'isActive' | 'emailVerified' | 'passwordHash'>
 > & { updatedAt: Date }
 
+export interface UserListQuery {
+  /** Return users created after this id (ids are UUIDv7, so id order is creation order). */
+  afterId?: string | undefined
+  limit: number
+  /** Lower-case prefix of the email. */
+  emailPrefix?: string | undefined
+  role?: string | undefined
+  isActive?: boolean | undefined
+}
+
+/** `%` and `_` in a user-supplied prefix are literal, not wildcards. */
+export function likePrefix(prefix: string): string {
+  return `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+}
+
 export interface UserRepository {
   /** Inserts a user; throws UniqueViolationError (`users_email_key`) for a taken email. */
   create(user: NewUser): Promise<UserRecord>
@@ -12,6 +27,8 @@ export interface UserRepository {
   findByEmail(email: string): Promise<UserRecord | undefined>
   /** Returns the updated row, or undefined when no user has that id. */
   update(id: string, patch: UserPatch): Promise<UserRecord | undefined>
+  /** A page of users in creation order, filtered. */
+  list(query: UserListQuery): Promise<UserRecord[]>
   /** Deletes the user and, by cascade, identities, sessions and tokens. True when a row went. */
   delete(id: string): Promise<boolean>
 }

@@ -7,11 +7,11 @@ import {
   UniqueViolationError,
   type UserRecord,
 } from '@authpair/db'
+import type { PasswordHasher } from '@authpair/passwords'
+import { passwordProblem } from '@authpair/passwords'
 import { HttpProblem } from '@authpair/service-kit'
 import type { FastifyBaseLogger } from 'fastify'
 import type { AuthConfig } from '../config.js'
-import type { PasswordHasher } from '../passwords/password-hasher.js'
-import { passwordProblem } from '../passwords/password-policy.js'
 import type { AccessTokenIssuer } from '../tokens/access-token-issuer.js'
 import { hashOpaqueToken, newOpaqueToken } from '../tokens/opaque-token.js'
 

@@ -11,10 +11,10 @@
  *   sessions revoke <email>         end every session of a user
  */
 import { migrateDatabase, newId, redactDatabaseUrl } from '@authpair/db'
+import { passwordProblem } from '@authpair/passwords'
 import { buildAuthApp } from '../app.js'
 import { loadAuthConfig } from '../config.js'
 import { keyStatus } from '../keys/key-store.js'
-import { passwordProblem } from '../passwords/password-policy.js'
 import { readPassword } from './read-password.js'
 
 const USAGE = `usage: manage <command>

@@ -1,8 +1,7 @@
+import { PasswordHasher, preloadPasswordList } from '@authpair/passwords'
 import fp from 'fastify-plugin'
 import { AccountService } from '../../accounts/account-service.js'
 import type { AuthConfig } from '../../config.js'
-import { PasswordHasher } from '../../passwords/password-hasher.js'
-import { preloadPasswordList } from '../../passwords/password-policy.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -1,0 +1,23 @@
+import { asc, eq } from 'drizzle-orm'
+import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
+import type { IdentityRecord, NewIdentity } from '../records.js'
+import * as schema from '../schema/pg.js'
+import type { IdentityRepository } from './identity-repository.js'
+
+export class PgIdentityRepository implements IdentityRepository {
+  constructor(private readonly db: PostgresJsDatabase<typeof schema>) {}
+
+  listForUser(userId: string): Promise<IdentityRecord[]> {
+    const { identities } = schema
+    return this.db
+      .select()
+      .from(identities)
+      .where(eq(identities.userId, userId))
+      .orderBy(asc(identities.createdAt))
+  }
+
+  async create(identity: NewIdentity): Promise<IdentityRecord> {
+    const [row] = await this.db.insert(schema.identities).values(identity).returning()
+    return row as IdentityRecord
+  }
+}
