@@ -20,6 +20,7 @@ export const ERROR_CODES = [
   'email_not_verified',
   'account_disabled',
   'invalid_refresh_token',
+  'recent_login_required',
   // registration and passwords
   'email_taken',
   'password_rejected',

@@ -1,3 +1,4 @@
+export { type AuditClient, type AuditInput, recordAuditEvent } from './audit.js'
 export { databaseUrlSchema, dbPoolMaxSchema } from './config-schema.js'
 export {
   type DatabaseTarget,

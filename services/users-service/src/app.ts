@@ -2,7 +2,9 @@ import { databasePlugin } from '@authpair/db/fastify'
 import { buildService, health, serviceBasics } from '@authpair/service-kit'
 import type { FastifyInstance, FastifyPluginAsync, FastifyServerOptions } from 'fastify'
 import type { UsersConfig } from './config.js'
+import accounts from './plugins/app/accounts.js'
 import authentication from './plugins/app/authentication.js'
+import adminUserRoutes from './routes/admin-users.js'
 import meRoutes from './routes/me.js'
 
 export interface UsersAppOptions {
@@ -29,12 +31,14 @@ export const usersApp: FastifyPluginAsync<UsersAppOptions> = async (fastify, { c
     poolMax: config.DB_POOL_MAX,
   })
   await fastify.register(authentication, { config })
+  await fastify.register(accounts, { config })
   // Readiness is the database only: the JWKS is fetched lazily, and the service keeps
   // verifying with cached keys while the auth-service is down, so that is not "not ready".
   await fastify.register(health, { checks: { database: () => fastify.db.ping() } })
 
   // routes
-  await fastify.register(meRoutes)
+  await fastify.register(meRoutes, { config })
+  await fastify.register(adminUserRoutes)
 }
 
 export interface BuildUsersAppOptions extends UsersAppOptions {

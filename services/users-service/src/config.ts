@@ -35,6 +35,22 @@ export const UsersConfigSchema = z.object({
   ),
   /** Clock skew tolerated on exp and nbf, seconds. */
   JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
+  /**
+   * Check on every request that the token's session has not been revoked (logout, password
+   * change, admin action), so revocation bites within REVOCATION_CACHE_TTL_MS, not at expiry.
+   */
+  REVOCATION_CHECK: z
+    .enum(['true', 'false'], { message: 'must be true or false' })
+    .default('true')
+    .transform((value) => value === 'true'),
+  /** How long a "session is live" answer is reused, milliseconds (revoked answers are kept). */
+  REVOCATION_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
+  /** DELETE /users/me without the password needs a sign-in at most this many seconds old. */
+  RECENT_LOGIN_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+  /** argon2id parameters for passwords set through the admin API (same as the auth-service). */
+  ARGON2_MEMORY_KIB: z.coerce.number().int().min(8192).max(1_048_576).default(19_456),
+  ARGON2_ITERATIONS: z.coerce.number().int().min(1).max(10).default(2),
+  ARGON2_PARALLELISM: z.coerce.number().int().min(1).max(8).default(1),
 })
 
 export type UsersConfig = z.output<typeof UsersConfigSchema>

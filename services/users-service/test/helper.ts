@@ -13,13 +13,17 @@ import { createTestDatabase, type TestDatabase } from '@authpair/db/testing'
 import type { FastifyInstance } from 'fastify'
 import { buildUsersApp, loadUsersConfig } from '../src/app.js'
 
+export const PASSWORD = 'cobalt-willow-parade-31'
+
 export interface Pair {
   auth: FastifyInstance
   users: FastifyInstance
   authUrl: string
   database: TestDatabase
-  /** Creates a user row and a genuine access token for it. */
-  userWithToken(role?: 'user' | 'admin'): Promise<{ userId: string; token: string; email: string }>
+  /** Creates a user (password PASSWORD) signed in through the auth-service: a real session. */
+  userWithToken(
+    role?: 'user' | 'admin',
+  ): Promise<{ userId: string; token: string; refreshToken: string; email: string }>
   close(): Promise<void>
 }
 
@@ -58,15 +62,16 @@ export async function startPair(usersEnv: Record<string, string> = {}): Promise<
         id: newId(),
         email,
         role,
+        passwordHash: await auth.passwordHasher.hash(PASSWORD),
         createdAt: now,
         updatedAt: now,
       })
-      const { token } = await auth.accessTokens.issue({
-        userId: user.id,
-        sessionId: newId(),
-        role,
+      const pair = await auth.accounts.startSession(user, {
+        ip: '127.0.0.1',
+        userAgent: 'vitest',
+        requestId: newId(),
       })
-      return { userId: user.id, token, email }
+      return { userId: user.id, token: pair.access_token, refreshToken: pair.refresh_token, email }
     },
     async close() {
       await users.close()

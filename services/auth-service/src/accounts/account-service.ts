@@ -1,7 +1,9 @@
 import type { Profile, TokenPair } from '@authpair/contracts'
 import {
+  type AuditClient,
   type Database,
   newId,
+  recordAuditEvent,
   type SessionRecord,
   toProfile,
   UniqueViolationError,
@@ -16,11 +18,7 @@ import type { AccessTokenIssuer } from '../tokens/access-token-issuer.js'
 import { hashOpaqueToken, newOpaqueToken } from '../tokens/opaque-token.js'
 
 /** Who is asking, as the gateway saw them: recorded on sessions and audit events. */
-export interface ClientContext {
-  ip: string
-  userAgent: string | undefined
-  requestId: string
-}
+export type ClientContext = AuditClient
 
 export interface AccountServiceDeps {
   db: Database
@@ -291,20 +289,10 @@ export class AccountService {
     client: ClientContext,
     data?: Record<string, unknown>,
   ): Promise<void> {
-    try {
-      await this.deps.db.auditEvents.record({
-        id: newId(),
-        type,
-        userId,
-        ip: client.ip,
-        userAgent: client.userAgent?.slice(0, 512) ?? null,
-        requestId: client.requestId,
-        data: data ? JSON.stringify(data) : null,
-        createdAt: this.deps.now(),
-      })
-    } catch (err) {
-      // An audit write that fails must not turn a login into a 500; it is logged loudly instead.
-      this.deps.log.error({ err, type, userId }, 'could not record an audit event')
-    }
+    await recordAuditEvent(
+      this.deps.db,
+      { type, userId, client, data, at: this.deps.now() },
+      (err) => this.deps.log.error({ err, type, userId }, 'could not record an audit event'),
+    )
   }
 }

@@ -1,30 +1,113 @@
-import { ProblemSchema, ProfileSchema } from '@authpair/contracts'
-import { toProfile } from '@authpair/db'
+import {
+  DeleteMeBodySchema,
+  ProblemSchema,
+  ProfileSchema,
+  UpdateMeBodySchema,
+} from '@authpair/contracts'
+import { recordAuditEvent, type UserRecord } from '@authpair/db'
 import { HttpProblem } from '@authpair/service-kit'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { UsersConfig } from '../config.js'
+import { profileOf } from '../profiles.js'
+import { requestClient } from '../request-client.js'
 
-const meRoutes: FastifyPluginAsyncZod = async (fastify) => {
+const security = [{ bearerAuth: [] }]
+
+const meRoutes: FastifyPluginAsyncZod<{ config: UsersConfig }> = async (fastify, { config }) => {
+  fastify.addHook('preHandler', fastify.requireAccount)
+
+  const account = (request: { account: UserRecord | null }) => {
+    if (!request.account) throw new Error('requireAccount did not run')
+    return request.account
+  }
+
   fastify.get(
     '/users/me',
     {
-      preHandler: fastify.authenticate,
       schema: {
         tags: ['profile'],
         summary: 'The signed-in user’s profile',
-        security: [{ bearerAuth: [] }],
+        security,
         response: { 200: ProfileSchema, 401: ProblemSchema, 503: ProblemSchema },
       },
     },
+    async (request) => profileOf(fastify.db, account(request)),
+  )
+
+  fastify.patch(
+    '/users/me',
+    {
+      schema: {
+        tags: ['profile'],
+        summary: 'Change your name or locale (any other field is a 400)',
+        security,
+        body: UpdateMeBodySchema,
+        response: { 200: ProfileSchema, 400: ProblemSchema, 401: ProblemSchema },
+      },
+    },
     async (request) => {
-      const userId = request.user?.userId ?? ''
-      const user = await fastify.db.users.findById(userId)
-      // A valid signature for a user who is gone or deactivated is not a valid credential.
-      if (!user?.isActive) {
-        throw new HttpProblem(401, 'invalid_token', 'The access token is not valid.', {
-          headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
-        })
+      const user = account(request)
+      const { name, locale } = request.body
+      const updated = await fastify.db.users.update(user.id, {
+        ...(name !== undefined ? { name } : {}),
+        ...(locale !== undefined ? { locale } : {}),
+        updatedAt: new Date(),
+      })
+      if (!updated) throw new HttpProblem(401, 'invalid_token', 'The account no longer exists.')
+      return profileOf(fastify.db, updated)
+    },
+  )
+
+  fastify.delete(
+    '/users/me',
+    {
+      schema: {
+        tags: ['profile'],
+        summary: 'Delete your account: needs the password or a sign-in within RECENT_LOGIN_SECONDS',
+        security,
+        // No body at all arrives as null: the password is optional.
+        body: DeleteMeBodySchema.nullish(),
+        response: {
+          204: z.null(),
+          400: ProblemSchema,
+          401: ProblemSchema,
+          403: ProblemSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const user = account(request)
+      const password = request.body?.password
+      if (password !== undefined) {
+        const ok = user.passwordHash
+          ? (await fastify.passwordHasher.verify(user.passwordHash, password)).valid
+          : false
+        if (!ok) throw new HttpProblem(401, 'invalid_credentials', 'The password is not correct.')
+      } else {
+        // No password: only a session signed in moments ago may delete the account, so a stolen
+        // long-lived session (or refresh token) cannot.
+        const session = await fastify.db.sessions.findById(request.user?.sessionId ?? '')
+        const age = session
+          ? (Date.now() - session.createdAt.getTime()) / 1000
+          : Number.POSITIVE_INFINITY
+        if (age > config.RECENT_LOGIN_SECONDS) {
+          throw new HttpProblem(
+            403,
+            'recent_login_required',
+            `Confirm with your password, or sign in again (within ${config.RECENT_LOGIN_SECONDS} s), to delete the account.`,
+          )
+        }
       }
-      return toProfile(user)
+      const now = new Date()
+      await fastify.db.sessions.revokeAllForUser(user.id, { now, reason: 'account_deleted' })
+      await fastify.db.users.delete(user.id)
+      await recordAuditEvent(
+        fastify.db,
+        { type: 'user_deleted', userId: user.id, client: requestClient(request), at: now },
+        (err) => request.log.error({ err }, 'could not record an audit event'),
+      )
+      return reply.code(204).send(null)
     },
   )
 }

@@ -1,0 +1,78 @@
+import type { UserRecord } from '@authpair/db'
+import { PasswordHasher } from '@authpair/passwords'
+import { HttpProblem } from '@authpair/service-kit'
+import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
+import fp from 'fastify-plugin'
+import { Counter } from 'prom-client'
+import type { UsersConfig } from '../../config.js'
+import { SessionStatusCache } from '../../session-status-cache.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The caller's account row, set by requireAccount; null before it. */
+    account: UserRecord | null
+  }
+  interface FastifyInstance {
+    /** preHandler: valid token, live session (REVOCATION_CHECK), active account → request.account. */
+    requireAccount: preHandlerAsyncHookHandler
+    /** preHandler: requireAccount, then role admin as the database says now (not the token). */
+    requireAdmin: preHandlerAsyncHookHandler
+    sessionStatus: SessionStatusCache
+    passwordHasher: PasswordHasher
+  }
+}
+
+const invalidToken = (detail: string) =>
+  new HttpProblem(401, 'invalid_token', detail, {
+    headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+  })
+
+export default fp<{ config: UsersConfig }>(
+  async (fastify, { config }) => {
+    const lookups = new Counter({
+      name: 'users_revocation_lookups_total',
+      help: 'Session revocation checks by where the answer came from (cache, database)',
+      labelNames: ['source'] as const,
+      registers: [fastify.metrics],
+    })
+    const sessions = new SessionStatusCache(fastify.db, {
+      ttlMs: config.REVOCATION_CACHE_TTL_MS,
+      now: Date.now,
+      onLookup: (source) => lookups.inc({ source }),
+    })
+    fastify.decorate('sessionStatus', sessions)
+    fastify.decorate(
+      'passwordHasher',
+      new PasswordHasher({
+        memoryKib: config.ARGON2_MEMORY_KIB,
+        iterations: config.ARGON2_ITERATIONS,
+        parallelism: config.ARGON2_PARALLELISM,
+      }),
+    )
+    fastify.decorateRequest('account', null)
+
+    const requireAccount = async (
+      request: FastifyRequest,
+      reply: Parameters<preHandlerAsyncHookHandler>[1],
+    ) => {
+      await fastify.authenticate.call(fastify, request, reply)
+      const who = request.user
+      if (!who) throw invalidToken('The access token is not valid.')
+      if (config.REVOCATION_CHECK && !(await sessions.isLive(who.sessionId, who.userId))) {
+        throw invalidToken('The session of this access token has ended.')
+      }
+      const account = await fastify.db.users.findById(who.userId)
+      // A valid signature for a user who is gone or deactivated is not a valid credential.
+      if (!account?.isActive) throw invalidToken('The access token is not valid.')
+      request.account = account
+    }
+    fastify.decorate('requireAccount', requireAccount as preHandlerAsyncHookHandler)
+    fastify.decorate('requireAdmin', async function (this: unknown, request, reply) {
+      await requireAccount(request, reply)
+      if (request.account?.role !== 'admin') {
+        throw new HttpProblem(403, 'forbidden', 'This needs the admin role.')
+      }
+    } as preHandlerAsyncHookHandler)
+  },
+  { name: 'accounts', dependencies: ['database', 'authentication', 'metrics'], fastify: '5.x' },
+)

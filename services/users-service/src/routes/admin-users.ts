@@ -1,0 +1,206 @@
+import {
+  AdminCreateUserBodySchema,
+  AdminPatchUserBodySchema,
+  AdminUserListQuerySchema,
+  AdminUserListSchema,
+  AdminUserSchema,
+  ProblemSchema,
+  UserIdParamsSchema,
+} from '@authpair/contracts'
+import { newId, recordAuditEvent, UniqueViolationError, type UserRecord } from '@authpair/db'
+import { passwordProblem } from '@authpair/passwords'
+import { HttpProblem } from '@authpair/service-kit'
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { adminViewOf } from '../profiles.js'
+import { requestClient } from '../request-client.js'
+
+const security = [{ bearerAuth: [] }]
+const denied = { 401: ProblemSchema, 403: ProblemSchema }
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** Cursors are opaque to clients: the last id of the page, base64url. */
+const encodeCursor = (id: string) => Buffer.from(id, 'utf8').toString('base64url')
+function decodeCursor(cursor: string): string {
+  const id = Buffer.from(cursor, 'base64url').toString('utf8')
+  if (!UUID.test(id)) {
+    throw new HttpProblem(400, 'validation_failed', 'The cursor is not valid.', {
+      errors: [{ path: 'query.cursor', message: 'is not a cursor this API returned' }],
+    })
+  }
+  return id
+}
+
+/** /admin/users: role admin (as the database says now); the gateway also allowlists /admin/. */
+const adminUserRoutes: FastifyPluginAsyncZod = async (fastify) => {
+  fastify.addHook('preHandler', fastify.requireAdmin)
+
+  const audit = (
+    request: Parameters<typeof requestClient>[0],
+    type: string,
+    userId: string,
+    data?: Record<string, unknown>,
+  ) =>
+    recordAuditEvent(
+      fastify.db,
+      {
+        type,
+        userId,
+        actorId: request.account?.id ?? null,
+        client: requestClient(request),
+        data,
+        at: new Date(),
+      },
+      (err) => request.log.error({ err }, 'could not record an audit event'),
+    )
+
+  const found = async (id: string): Promise<UserRecord> => {
+    const user = await fastify.db.users.findById(id)
+    if (!user) throw new HttpProblem(404, 'not_found', 'No such user.')
+    return user
+  }
+
+  fastify.get(
+    '/admin/users',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Users in creation order, a page at a time, filtered',
+        security,
+        querystring: AdminUserListQuerySchema,
+        response: { 200: AdminUserListSchema, 400: ProblemSchema, ...denied },
+      },
+    },
+    async (request) => {
+      const { cursor, limit, email_prefix, role, active } = request.query
+      const rows = await fastify.db.users.list({
+        afterId: cursor ? decodeCursor(cursor) : undefined,
+        limit: limit + 1,
+        emailPrefix: email_prefix,
+        role,
+        isActive: active,
+      })
+      const page = rows.slice(0, limit)
+      const last = page.at(-1)
+      return {
+        items: await Promise.all(page.map((user) => adminViewOf(fastify.db, user))),
+        next_cursor: rows.length > limit && last ? encodeCursor(last.id) : null,
+      }
+    },
+  )
+
+  fastify.get(
+    '/admin/users/:id',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'One user',
+        security,
+        params: UserIdParamsSchema,
+        response: { 200: AdminUserSchema, 400: ProblemSchema, 404: ProblemSchema, ...denied },
+      },
+    },
+    async (request) => adminViewOf(fastify.db, await found(request.params.id)),
+  )
+
+  fastify.post(
+    '/admin/users',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Create a user (without a password they set one through the reset flow)',
+        security,
+        body: AdminCreateUserBodySchema,
+        response: { 201: AdminUserSchema, 400: ProblemSchema, 409: ProblemSchema, ...denied },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body
+      if (body.password !== undefined) {
+        const problem = passwordProblem(body.password, { email: body.email })
+        if (problem) {
+          throw new HttpProblem(400, 'password_rejected', `The password ${problem}.`, {
+            errors: [{ path: 'body.password', message: problem }],
+          })
+        }
+      }
+      const now = new Date()
+      let user: UserRecord
+      try {
+        user = await fastify.db.users.create({
+          id: newId(),
+          email: body.email,
+          passwordHash: body.password ? await fastify.passwordHasher.hash(body.password) : null,
+          name: body.name ?? null,
+          role: body.role,
+          emailVerified: body.email_verified,
+          createdAt: now,
+          updatedAt: now,
+        })
+      } catch (error) {
+        if (error instanceof UniqueViolationError && error.constraint === 'users_email_key') {
+          throw new HttpProblem(409, 'email_taken', 'An account with this email already exists.')
+        }
+        throw error
+      }
+      await audit(request, 'user_created', user.id, { role: user.role })
+      reply.code(201)
+      return adminViewOf(fastify.db, user)
+    },
+  )
+
+  fastify.patch(
+    '/admin/users/:id',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Change role, activity, name or verification; deactivating ends every session',
+        security,
+        params: UserIdParamsSchema,
+        body: AdminPatchUserBodySchema,
+        response: { 200: AdminUserSchema, 400: ProblemSchema, 404: ProblemSchema, ...denied },
+      },
+    },
+    async (request) => {
+      await found(request.params.id)
+      const { role, is_active, name, email_verified } = request.body
+      const now = new Date()
+      const updated = await fastify.db.users.update(request.params.id, {
+        ...(role !== undefined ? { role } : {}),
+        ...(is_active !== undefined ? { isActive: is_active } : {}),
+        ...(name !== undefined ? { name } : {}),
+        ...(email_verified !== undefined ? { emailVerified: email_verified } : {}),
+        updatedAt: now,
+      })
+      if (!updated) throw new HttpProblem(404, 'not_found', 'No such user.')
+      if (is_active === false) {
+        await fastify.db.sessions.revokeAllForUser(updated.id, { now, reason: 'deactivated' })
+      }
+      await audit(request, 'user_updated', updated.id, { changes: request.body })
+      return adminViewOf(fastify.db, updated)
+    },
+  )
+
+  fastify.delete(
+    '/admin/users/:id',
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Delete a user: sessions end at once, the data is gone',
+        security,
+        params: UserIdParamsSchema,
+        response: { 204: z.null(), 400: ProblemSchema, 404: ProblemSchema, ...denied },
+      },
+    },
+    async (request, reply) => {
+      const user = await found(request.params.id)
+      const now = new Date()
+      await fastify.db.sessions.revokeAllForUser(user.id, { now, reason: 'deleted' })
+      await fastify.db.users.delete(user.id)
+      await audit(request, 'user_deleted', user.id)
+      return reply.code(204).send(null)
+    },
+  )
+}
+
+export default adminUserRoutes

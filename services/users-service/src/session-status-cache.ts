@@ -1,0 +1,51 @@
+import type { Database } from '@authpair/db'
+
+export interface SessionStatusCacheOptions {
+  /** How long a "live" answer is reused, ms. A revoked session never comes back, so "revoked" is kept. */
+  ttlMs: number
+  /** Bound on remembered sessions (oldest forgotten first). Default 10000. */
+  maxEntries?: number
+  now: () => number
+  onLookup?: (source: 'cache' | 'database') => void
+}
+
+/**
+ * Immediate revocation, cheaply: whether a token's session is still live, read from the
+ * database at most once per session per `ttlMs`.
+ */
+export class SessionStatusCache {
+  private readonly entries = new Map<string, { live: boolean; checkedAt: number }>()
+
+  constructor(
+    private readonly db: Database,
+    private readonly options: SessionStatusCacheOptions,
+  ) {}
+
+  async isLive(sessionId: string, userId: string): Promise<boolean> {
+    const now = this.options.now()
+    const cached = this.entries.get(sessionId)
+    if (cached && (!cached.live || now - cached.checkedAt < this.options.ttlMs)) {
+      this.options.onLookup?.('cache')
+      return cached.live
+    }
+    this.options.onLookup?.('database')
+    const session = await this.db.sessions.findById(sessionId)
+    const live =
+      session !== undefined &&
+      session.userId === userId &&
+      session.revokedAt === null &&
+      session.expiresAt.getTime() > now
+    if (this.entries.size >= (this.options.maxEntries ?? 10_000)) {
+      const oldest = this.entries.keys().next().value
+      if (oldest !== undefined) this.entries.delete(oldest)
+    }
+    this.entries.delete(sessionId)
+    this.entries.set(sessionId, { live, checkedAt: now })
+    return live
+  }
+
+  /** Forget a session's answer (this service just revoked it). */
+  forget(sessionId: string): void {
+    this.entries.delete(sessionId)
+  }
+}

@@ -1,0 +1,215 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Pair, startPair } from './helper.js'
+
+let pair: Pair
+let admin: Awaited<ReturnType<Pair['userWithToken']>>
+let user: Awaited<ReturnType<Pair['userWithToken']>>
+beforeAll(async () => {
+  pair = await startPair({ REVOCATION_CACHE_TTL_MS: '0' })
+  admin = await pair.userWithToken('admin')
+  user = await pair.userWithToken('user')
+})
+afterAll(async () => pair?.close())
+
+const as = (token: string) => ({ authorization: `Bearer ${token}` })
+const ZERO = '00000000-0000-7000-8000-000000000000'
+
+describe('admin API: who may call it', () => {
+  const routes: [string, string, object?][] = [
+    ['GET', '/admin/users'],
+    ['GET', `/admin/users/${ZERO}`],
+    ['POST', '/admin/users', { email: 'made@example.com' }],
+    ['PATCH', `/admin/users/${ZERO}`, { role: 'admin' }],
+    ['DELETE', `/admin/users/${ZERO}`],
+  ]
+
+  it.each(routes)(
+    '%s %s is 403 for a non-admin and 401 without a token',
+    async (method, url, payload) => {
+      const asUser = await pair.users.inject({
+        method: method as 'GET',
+        url,
+        headers: as(user.token),
+        ...(payload ? { payload } : {}),
+      })
+      expect(asUser.statusCode).toBe(403)
+      expect(asUser.json().code).toBe('forbidden')
+      const anonymous = await pair.users.inject({
+        method: method as 'GET',
+        url,
+        ...(payload ? { payload } : {}),
+      })
+      expect(anonymous.statusCode).toBe(401)
+    },
+  )
+
+  it('checks the role in the database, not the token: a demoted admin loses access at once', async () => {
+    const demoted = await pair.userWithToken('admin')
+    expect(
+      (await pair.users.inject({ method: 'GET', url: '/admin/users', headers: as(demoted.token) }))
+        .statusCode,
+    ).toBe(200)
+    await pair.users.db.users.update(demoted.userId, { role: 'user', updatedAt: new Date() })
+    const res = await pair.users.inject({
+      method: 'GET',
+      url: '/admin/users',
+      headers: as(demoted.token),
+    })
+    expect(res.statusCode).toBe(403)
+  })
+
+  it('never shows one user another user’s profile (there is no /users/:id for users)', async () => {
+    const res = await pair.users.inject({
+      method: 'GET',
+      url: `/users/${admin.userId}`,
+      headers: as(user.token),
+    })
+    expect(res.statusCode).toBe(404)
+    const me = await pair.users.inject({ method: 'GET', url: '/users/me', headers: as(user.token) })
+    expect(me.json().id).toBe(user.userId)
+  })
+})
+
+describe('admin API', () => {
+  it('creates, reads, updates and deletes a user', async () => {
+    const created = await pair.users.inject({
+      method: 'POST',
+      url: '/admin/users',
+      headers: as(admin.token),
+      payload: { email: 'Created@Example.com', name: 'Created', email_verified: true },
+    })
+    expect(created.statusCode).toBe(201)
+    const body = created.json()
+    expect(body).toMatchObject({
+      email: 'created@example.com',
+      role: 'user',
+      is_active: true,
+      email_verified: true,
+    })
+
+    const again = await pair.users.inject({
+      method: 'POST',
+      url: '/admin/users',
+      headers: as(admin.token),
+      payload: { email: 'created@example.com' },
+    })
+    expect(again.statusCode).toBe(409)
+
+    const read = await pair.users.inject({
+      method: 'GET',
+      url: `/admin/users/${body.id}`,
+      headers: as(admin.token),
+    })
+    expect(read.json().id).toBe(body.id)
+
+    const patched = await pair.users.inject({
+      method: 'PATCH',
+      url: `/admin/users/${body.id}`,
+      headers: as(admin.token),
+      payload: { role: 'admin', name: 'Renamed' },
+    })
+    expect(patched.json()).toMatchObject({ role: 'admin', name: 'Renamed' })
+
+    const refused = await pair.users.inject({
+      method: 'PATCH',
+      url: `/admin/users/${body.id}`,
+      headers: as(admin.token),
+      payload: { email: 'other@example.com' },
+    })
+    expect(refused.statusCode).toBe(400)
+
+    const deleted = await pair.users.inject({
+      method: 'DELETE',
+      url: `/admin/users/${body.id}`,
+      headers: as(admin.token),
+    })
+    expect(deleted.statusCode).toBe(204)
+    const gone = await pair.users.inject({
+      method: 'GET',
+      url: `/admin/users/${body.id}`,
+      headers: as(admin.token),
+    })
+    expect(gone.statusCode).toBe(404)
+  })
+
+  it('refuses a weak password for a created user', async () => {
+    const res = await pair.users.inject({
+      method: 'POST',
+      url: '/admin/users',
+      headers: as(admin.token),
+      payload: { email: 'weakling@example.com', password: 'password1' },
+    })
+    expect(res.statusCode).toBe(400)
+    expect(res.json().code).toBe('password_rejected')
+  })
+
+  it('ends every session of a user it deactivates, at once', async () => {
+    const victim = await pair.userWithToken()
+    const res = await pair.users.inject({
+      method: 'PATCH',
+      url: `/admin/users/${victim.userId}`,
+      headers: as(admin.token),
+      payload: { is_active: false },
+    })
+    expect(res.json().is_active).toBe(false)
+    expect(
+      (await pair.users.inject({ method: 'GET', url: '/users/me', headers: as(victim.token) }))
+        .statusCode,
+    ).toBe(401)
+    const refresh = await pair.auth.inject({
+      method: 'POST',
+      url: '/auth/token/refresh',
+      payload: { refresh_token: victim.refreshToken },
+    })
+    expect(refresh.statusCode).toBe(401)
+  })
+
+  it('pages through users with an opaque cursor and filters', async () => {
+    const prefix = `pg${Date.now()}`
+    for (let i = 0; i < 5; i++) {
+      await pair.users.inject({
+        method: 'POST',
+        url: '/admin/users',
+        headers: as(admin.token),
+        payload: { email: `${prefix}${i}@example.com`, role: i === 0 ? 'admin' : 'user' },
+      })
+    }
+    const seen: string[] = []
+    let cursor: string | null = null
+    do {
+      const query: string = `email_prefix=${prefix}&limit=2${cursor ? `&cursor=${cursor}` : ''}`
+      const page = await pair.users.inject({
+        method: 'GET',
+        url: `/admin/users?${query}`,
+        headers: as(admin.token),
+      })
+      expect(page.statusCode).toBe(200)
+      const body = page.json() as { items: { email: string }[]; next_cursor: string | null }
+      seen.push(...body.items.map((u) => u.email))
+      cursor = body.next_cursor
+    } while (cursor)
+    expect(seen).toEqual([0, 1, 2, 3, 4].map((i) => `${prefix}${i}@example.com`))
+
+    const admins = await pair.users.inject({
+      method: 'GET',
+      url: `/admin/users?email_prefix=${prefix}&role=admin`,
+      headers: as(admin.token),
+    })
+    expect(admins.json().items.map((u: { email: string }) => u.email)).toEqual([
+      `${prefix}0@example.com`,
+    ])
+
+    const bad = await pair.users.inject({
+      method: 'GET',
+      url: '/admin/users?cursor=bm90LWEtdXVpZA',
+      headers: as(admin.token),
+    })
+    expect(bad.statusCode).toBe(400)
+    const tooMany = await pair.users.inject({
+      method: 'GET',
+      url: '/admin/users?limit=1000',
+      headers: as(admin.token),
+    })
+    expect(tooMany.statusCode).toBe(400)
+  })
+})

@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { PASSWORD, type Pair, startPair } from './helper.js'
+
+let pair: Pair
+beforeAll(async () => {
+  pair = await startPair({ REVOCATION_CACHE_TTL_MS: '0' })
+})
+afterAll(async () => pair?.close())
+
+const as = (token: string) => ({ authorization: `Bearer ${token}` })
+
+describe('PATCH /users/me', () => {
+  it('changes name and locale', async () => {
+    const { token } = await pair.userWithToken()
+    const res = await pair.users.inject({
+      method: 'PATCH',
+      url: '/users/me',
+      headers: as(token),
+      payload: { name: 'Grace Hopper', locale: 'ru' },
+    })
+    expect(res.statusCode).toBe(200)
+    expect(res.json()).toMatchObject({ name: 'Grace Hopper', locale: 'ru' })
+  })
+
+  it.each([
+    ['role', 'admin'],
+    ['email', 'x@example.com'],
+    ['is_active', false],
+    ['id', 'someone'],
+    ['email_verified', true],
+  ])('refuses %s with 400 and changes nothing', async (field, value) => {
+    const { token, userId } = await pair.userWithToken()
+    const res = await pair.users.inject({
+      method: 'PATCH',
+      url: '/users/me',
+      headers: as(token),
+      payload: { name: 'Sneaky', [field]: value },
+    })
+    expect(res.statusCode).toBe(400)
+    expect(res.json().code).toBe('validation_failed')
+    const user = await pair.users.db.users.findById(userId)
+    expect(user).toMatchObject({ role: 'user', isActive: true, name: null })
+  })
+
+  it('refuses a malformed locale', async () => {
+    const { token } = await pair.userWithToken()
+    const res = await pair.users.inject({
+      method: 'PATCH',
+      url: '/users/me',
+      headers: as(token),
+      payload: { locale: 'not a locale!' },
+    })
+    expect(res.statusCode).toBe(400)
+  })
+})
+
+describe('immediate revocation (REVOCATION_CHECK)', () => {
+  it('stops accepting a token as soon as its session is logged out', async () => {
+    const { token, refreshToken } = await pair.userWithToken()
+    expect(
+      (await pair.users.inject({ method: 'GET', url: '/users/me', headers: as(token) })).statusCode,
+    ).toBe(200)
+    const logout = await pair.auth.inject({
+      method: 'POST',
+      url: '/auth/logout',
+      payload: { refresh_token: refreshToken },
+    })
+    expect(logout.statusCode).toBe(204)
+    const after = await pair.users.inject({ method: 'GET', url: '/users/me', headers: as(token) })
+    expect(after.statusCode).toBe(401)
+    expect(after.json().code).toBe('invalid_token')
+  })
+})
+
+describe('DELETE /users/me', () => {
+  it('refuses a wrong password and keeps the account', async () => {
+    const { token, userId } = await pair.userWithToken()
+    const res = await pair.users.inject({
+      method: 'DELETE',
+      url: '/users/me',
+      headers: as(token),
+      payload: { password: 'not-my-password' },
+    })
+    expect(res.statusCode).toBe(401)
+    expect(await pair.users.db.users.findById(userId)).toBeDefined()
+  })
+
+  it('deletes the account with the password: sessions end, the data is gone', async () => {
+    const { token, userId, refreshToken } = await pair.userWithToken()
+    const res = await pair.users.inject({
+      method: 'DELETE',
+      url: '/users/me',
+      headers: as(token),
+      payload: { password: PASSWORD },
+    })
+    expect(res.statusCode).toBe(204)
+    expect(await pair.users.db.users.findById(userId)).toBeUndefined()
+    expect(
+      (await pair.users.inject({ method: 'GET', url: '/users/me', headers: as(token) })).statusCode,
+    ).toBe(401)
+    const refresh = await pair.auth.inject({
+      method: 'POST',
+      url: '/auth/token/refresh',
+      payload: { refresh_token: refreshToken },
+    })
+    expect(refresh.statusCode).toBe(401)
+  })
+
+  it('accepts a session signed in moments ago instead of the password', async () => {
+    const { token, userId } = await pair.userWithToken()
+    const res = await pair.users.inject({ method: 'DELETE', url: '/users/me', headers: as(token) })
+    expect(res.statusCode, res.body).toBe(204)
+    expect(await pair.users.db.users.findById(userId)).toBeUndefined()
+  })
+})
+
+describe('DELETE /users/me with an old session', () => {
+  it('asks for the password (403 recent_login_required)', async () => {
+    const strict = await startPair({ RECENT_LOGIN_SECONDS: '0' })
+    try {
+      const { token, userId } = await strict.userWithToken()
+      await new Promise((r) => setTimeout(r, 5)) // the session is now older than 0 s
+      const res = await strict.users.inject({
+        method: 'DELETE',
+        url: '/users/me',
+        headers: as(token),
+      })
+      expect(res.statusCode).toBe(403)
+      expect(res.json().code).toBe('recent_login_required')
+      expect(await strict.users.db.users.findById(userId)).toBeDefined()
+    } finally {
+      await strict.close()
+    }
+  })
+})
