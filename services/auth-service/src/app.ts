@@ -81,4 +81,7 @@ export function buildAuthApp({
 // The decorators' type augmentations (fastify.db, .keys, .accessTokens) travel with the factory.
 export type {} from '@authpair/db/fastify'
 export { type AuthConfig, AuthConfigSchema, loadAuthConfig } from './config.js'
+export type {} from './plugins/app/accounts.js'
+export type {} from './plugins/app/authentication.js'
+export type {} from './plugins/app/rate-limits.js'
 export type {} from './plugins/app/signing-keys.js'
