@@ -1,0 +1,165 @@
+import { randomBytes } from 'node:crypto'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createVerifier, type JwksEvent } from '../src/index.js'
+import {
+  AUDIENCE,
+  accessToken,
+  ISSUER,
+  type KeyServer,
+  makeKey,
+  startKeyServer,
+} from './support/key-server.js'
+
+const servers: KeyServer[] = []
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.close()
+})
+
+async function setup(cacheControl?: string) {
+  const key = await makeKey('k1')
+  const server = await startKeyServer([key])
+  server.cacheControl = cacheControl
+  servers.push(server)
+  let clock = Date.now()
+  const events: JwksEvent[] = []
+  const verifier = createVerifier({
+    jwksUrl: server.url,
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    cacheMaxEntries: 0,
+    now: () => clock,
+    onJwksEvent: (e) => events.push(e),
+  })
+  return {
+    key,
+    server,
+    verifier,
+    events,
+    advance: (seconds: number) => {
+      clock += seconds * 1000
+    },
+    // tokens are minted against the real clock; keep them valid while the verifier's clock moves
+    token: (kid?: string) =>
+      accessToken(key, { expiresIn: 86_400, ...(kid ? { header: { kid } } : {}) }),
+  }
+}
+
+describe('JWKS fetching and caching', () => {
+  it('fetches lazily, once for many concurrent first verifications', async () => {
+    const t = await setup()
+    expect(t.server.requests).toBe(0)
+    const token = await t.token()
+    await Promise.all(Array.from({ length: 50 }, () => t.verifier.verify(token)))
+    expect(t.server.requests).toBe(1)
+  })
+
+  it('keeps the JWKS for the Cache-Control max-age, then refetches', async () => {
+    const t = await setup('public, max-age=60')
+    const token = await t.token()
+    await t.verifier.verify(token)
+    t.advance(59)
+    await t.verifier.verify(token)
+    expect(t.server.requests).toBe(1)
+    t.advance(2)
+    await t.verifier.verify(token)
+    expect(t.server.requests).toBe(2)
+  })
+
+  it.each([
+    ['max-age=0', 30],
+    ['no-store', 30],
+    ['max-age=99999999', 3600],
+    [undefined, 300],
+  ])('bounds the lifetime: Cache-Control %s is kept %i s', async (header, seconds) => {
+    const t = await setup(header)
+    const token = await t.token()
+    await t.verifier.verify(token)
+    expect(t.events[0]).toMatchObject({ type: 'fetched', maxAgeSeconds: seconds })
+  })
+
+  it('costs at most a refetch per cool-down for a flood of 1,000 random kids', async () => {
+    const t = await setup()
+    await t.verifier.verify(await t.token())
+    const flood = await Promise.all(
+      Array.from({ length: 1000 }, () => t.token(randomBytes(8).toString('hex'))),
+    )
+    const results = await Promise.allSettled(flood.map((token) => t.verifier.verify(token)))
+    expect(results.every((r) => r.status === 'rejected')).toBe(true)
+    expect(t.server.requests).toBeLessThanOrEqual(2)
+    console.log(`kid flood: 1000 random kids -> ${t.server.requests} JWKS fetches in all`)
+  })
+
+  it('picks up a rotated key on the first unknown kid after the cool-down', async () => {
+    const t = await setup()
+    await t.verifier.verify(await t.token())
+    const next = await makeKey('k2')
+    t.server.keys.push(next)
+    t.advance(31)
+    const rotated = await accessToken(next, { expiresIn: 86_400 })
+    expect((await t.verifier.verify(rotated)).userId).toBe('user-1')
+    expect(t.server.requests).toBe(2)
+  })
+
+  it('keeps verifying with the cached keys while the JWKS source is down (stale-if-error)', async () => {
+    const t = await setup('max-age=60')
+    const token = await t.token()
+    await t.verifier.verify(token)
+    t.server.mode = 'down'
+    t.advance(3600)
+    expect((await t.verifier.verify(token)).userId).toBe('user-1')
+    expect(t.events.some((e) => e.type === 'fetch_failed' && e.servingStale)).toBe(true)
+    // and forged tokens are still refused
+    const stranger = await makeKey('k1')
+    await expect(t.verifier.verify(await accessToken(stranger))).rejects.toMatchObject({
+      code: 'signature_invalid',
+    })
+  })
+
+  it('reports jwks_unavailable when it never had keys and the source is down', async () => {
+    const t = await setup()
+    t.server.mode = 'down'
+    await expect(t.verifier.verify(await t.token())).rejects.toMatchObject({
+      code: 'jwks_unavailable',
+    })
+  })
+
+  it.each([
+    [
+      'a symmetric key',
+      JSON.stringify({ keys: [{ kty: 'oct', k: 'c2VjcmV0', kid: 'k1', alg: 'HS256' }] }),
+    ],
+    ['a key with a private member', 'PRIVATE'],
+    ['malformed JSON', '{"keys": ['],
+    ['no keys array', '{"nope": true}'],
+    ['a huge document', JSON.stringify({ keys: [], pad: 'x'.repeat(300_000) })],
+  ])('never uses %s from the JWKS', async (_name, body) => {
+    const t = await setup()
+    const privateDoc = JSON.stringify({ keys: [{ ...t.key.jwk, d: 'secret-exponent' }] })
+    t.server.mode = { body: body === 'PRIVATE' ? privateDoc : body }
+    await expect(t.verifier.verify(await t.token())).rejects.toMatchObject({
+      code: expect.stringMatching(/jwks_unavailable|kid_unknown/),
+    })
+  })
+})
+
+describe('verified-token cache', () => {
+  it('verifies a token once and answers repeats from memory until it expires', async () => {
+    const key = await makeKey('k1')
+    let resolutions = 0
+    const verifier = createVerifier({
+      keyResolver: async () => {
+        resolutions++
+        const { createPublicKey } = await import('node:crypto')
+        return createPublicKey({ key: key.jwk, format: 'jwk' } as never)
+      },
+      issuer: ISSUER,
+      audience: AUDIENCE,
+    })
+    const token = await accessToken(key)
+    for (let i = 0; i < 10; i++) await verifier.verify(token)
+    expect(resolutions).toBe(1)
+    // a different token (one byte of the signature changed) is not served from the cache
+    const tampered = `${token.slice(0, -2)}${token.endsWith('A') ? 'B' : 'A'}${token.slice(-1)}`
+    await expect(verifier.verify(tampered)).rejects.toBeDefined()
+  })
+})

@@ -1,0 +1,256 @@
+import { createHmac, createPublicKey } from 'node:crypto'
+import { OAuth2Server } from 'oauth2-mock-server'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createVerifier, type JwtVerifyErrorCode, type Verifier } from '../src/index.js'
+import {
+  AUDIENCE,
+  accessToken,
+  forge,
+  ISSUER,
+  type KeyServer,
+  makeKey,
+  type SigningKey,
+  signRaw,
+  startKeyServer,
+} from './support/key-server.js'
+
+let key: SigningKey
+let server: KeyServer
+let verifier: Verifier
+
+beforeAll(async () => {
+  key = await makeKey('k1')
+  server = await startKeyServer([key])
+  verifier = createVerifier({
+    jwksUrl: server.url,
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    cacheMaxEntries: 0,
+  })
+})
+afterAll(async () => server?.close())
+
+async function rejection(token: string, v: Verifier = verifier): Promise<JwtVerifyErrorCode> {
+  try {
+    await v.verify(token)
+  } catch (error) {
+    return (error as { code: JwtVerifyErrorCode }).code
+  }
+  throw new Error('the token was accepted')
+}
+
+describe('genuine tokens', () => {
+  it('accepts a token signed by a published key and says who it is for', async () => {
+    const result = await verifier.verify(await accessToken(key))
+    expect(result).toMatchObject({ userId: 'user-1', sessionId: 'session-1', role: 'user' })
+  })
+
+  it('tolerates a small clock skew on exp (5 s by default) and no more', async () => {
+    expect((await verifier.verify(await accessToken(key, { expiresIn: -3 }))).userId).toBe('user-1')
+    expect(await rejection(await accessToken(key, { expiresIn: -30 }))).toBe('token_expired')
+  })
+})
+
+describe('the attacks', () => {
+  it('refuses alg none', async () => {
+    const token = forge(
+      { alg: 'none', kid: 'k1', typ: 'at+jwt' },
+      { iss: ISSUER, aud: AUDIENCE, sub: 'x' },
+    )
+    expect(await rejection(token)).toBe('alg_not_allowed')
+  })
+
+  it('refuses a token signed with the public key as an HMAC secret (HS256)', async () => {
+    const pem = createPublicKey({ key: key.jwk, format: 'jwk' } as never).export({
+      type: 'spki',
+      format: 'pem',
+    })
+    const unsigned = forge(
+      { alg: 'HS256', kid: 'k1', typ: 'at+jwt' },
+      {
+        iss: ISSUER,
+        aud: AUDIENCE,
+        sub: 'admin',
+        role: 'admin',
+        sid: 's',
+        jti: 'j',
+        iat: Math.floor(Date.now() / 1000),
+        exp: Math.floor(Date.now() / 1000) + 600,
+      },
+    )
+    const signingInput = unsigned.slice(0, -1)
+    const mac = createHmac('sha256', pem).update(signingInput).digest('base64url')
+    expect(await rejection(`${signingInput}.${mac}`)).toBe('alg_not_allowed')
+  })
+
+  it('refuses an algorithm outside the pinned list even when the key fits it', async () => {
+    const es = await makeKey('es', 'ES256')
+    const esServer = await startKeyServer([es])
+    try {
+      const v = createVerifier({ jwksUrl: esServer.url, issuer: ISSUER, audience: AUDIENCE })
+      expect(await rejection(await accessToken(es), v)).toBe('alg_not_allowed')
+    } finally {
+      await esServer.close()
+    }
+  })
+
+  it.each([
+    ['an unknown kid', { header: { kid: 'never-published' } }, 'kid_unknown'],
+    [
+      'a token not valid yet',
+      { claims: { nbf: Math.floor(Date.now() / 1000) + 120 } },
+      'token_not_yet_valid',
+    ],
+    ['another issuer', { claims: { iss: 'https://evil.test' } }, 'claim_invalid'],
+    ['another audience', { claims: { aud: 'other-api' } }, 'claim_invalid'],
+    ['an ID token (typ JWT)', { header: { typ: 'JWT' } }, 'claim_invalid'],
+    ['a token without sid', { claims: { sid: undefined } }, 'claim_invalid'],
+    ['a jku header', { header: { jku: 'https://evil.test/jwks' } }, 'header_forbidden'],
+    ['an x5u header', { header: { x5u: 'https://evil.test/cert' } }, 'header_forbidden'],
+    ['an embedded jwk header', { header: { jwk: { kty: 'RSA' } } }, 'header_forbidden'],
+    ['an x5c header', { header: { x5c: ['MIIB'] } }, 'header_forbidden'],
+  ] as const)('refuses %s', async (_name, options, code) => {
+    expect(await rejection(await accessToken(key, options as never))).toBe(code)
+  })
+
+  const validClaims = () => ({
+    iss: ISSUER,
+    aud: AUDIENCE,
+    sub: 'user-1',
+    sid: 's',
+    role: 'user',
+    jti: 'j',
+    iat: Math.floor(Date.now() / 1000),
+    exp: Math.floor(Date.now() / 1000) + 600,
+  })
+
+  it('refuses an unknown critical header, correctly signed', async () => {
+    const header = {
+      alg: 'RS256',
+      kid: 'k1',
+      typ: 'at+jwt',
+      crit: ['exp-extension'],
+      'exp-extension': 1,
+    }
+    expect(await rejection(signRaw(key, header, validClaims()))).toBe('token_malformed')
+    // the same token without crit is fine: the refusal is about crit alone
+    expect(
+      (
+        await verifier.verify(
+          signRaw(key, { alg: 'RS256', kid: 'k1', typ: 'at+jwt' }, validClaims()),
+        )
+      ).userId,
+    ).toBe('user-1')
+  })
+
+  it('refuses a tampered payload (role edited)', async () => {
+    const [h, p, s] = (await accessToken(key)).split('.')
+    const claims = JSON.parse(Buffer.from(p ?? '', 'base64url').toString())
+    const edited = Buffer.from(JSON.stringify({ ...claims, role: 'admin' })).toString('base64url')
+    expect(await rejection(`${h}.${edited}.${s}`)).toBe('signature_invalid')
+  })
+
+  it('refuses a token without kid, and a payload that is not a JSON object', async () => {
+    expect(await rejection(await accessToken(key, { header: { kid: undefined } }))).toBe(
+      'kid_missing',
+    )
+    const array = signRaw(key, { alg: 'RS256', kid: 'k1', typ: 'at+jwt' }, [1, 2, 3])
+    expect(await rejection(array)).toBe('token_malformed')
+  })
+
+  it('refuses an oversized token before parsing it or fetching keys', async () => {
+    const fresh = await startKeyServer([key])
+    try {
+      const v = createVerifier({ jwksUrl: fresh.url, issuer: ISSUER, audience: AUDIENCE })
+      expect(await rejection(`${'a'.repeat(9000)}.b.c`, v)).toBe('token_too_large')
+      expect(await rejection('not-a-jwt', v)).toBe('token_malformed')
+      expect(fresh.requests).toBe(0)
+    } finally {
+      await fresh.close()
+    }
+  })
+
+  it('refuses garbage of every shape without throwing anything but its own errors', async () => {
+    for (const junk of [
+      '',
+      '.',
+      '..',
+      'a.b.c',
+      '%%%.%%%.%%%',
+      'eyJ9.eyJ9.',
+      forge({ alg: 'RS256' }, {}),
+    ]) {
+      await expect(verifier.verify(junk)).rejects.toHaveProperty('name', 'JwtVerifyError')
+    }
+  })
+})
+
+describe('tokens from an issuer written by others (oauth2-mock-server)', () => {
+  let oidc: OAuth2Server
+  beforeAll(async () => {
+    oidc = new OAuth2Server()
+    await oidc.issuer.keys.generate('RS256')
+    await oidc.start(0, '127.0.0.1')
+  })
+  afterAll(async () => oidc?.stop())
+
+  it('verifies its RFC 9068-shaped access tokens against its JWKS', async () => {
+    const issuer = oidc.issuer.url ?? ''
+    const v = createVerifier({ jwksUrl: `${issuer}/jwks`, issuer, audience: AUDIENCE })
+    const token = await oidc.issuer.buildToken({
+      scopesOrTransform: (header, payload) => {
+        header.typ = 'at+jwt'
+        Object.assign(payload, {
+          aud: AUDIENCE,
+          sub: 'ext-1',
+          sid: 'ext-session',
+          role: 'user',
+          jti: 'x',
+        })
+      },
+    })
+    expect(await v.verify(token)).toMatchObject({ userId: 'ext-1', sessionId: 'ext-session' })
+  })
+
+  it('refuses its ID tokens (typ JWT) as access tokens', async () => {
+    const issuer = oidc.issuer.url ?? ''
+    const v = createVerifier({ jwksUrl: `${issuer}/jwks`, issuer, audience: AUDIENCE })
+    const idToken = await oidc.issuer.buildToken({
+      scopesOrTransform: (_header, payload) => {
+        Object.assign(payload, { aud: AUDIENCE, sub: 'ext-1', sid: 's', role: 'user', jti: 'x' })
+      },
+    })
+    expect(await rejection(idToken, v)).toBe('claim_invalid')
+  })
+
+  it('refuses a genuine token of that issuer when we expect ours (different issuer, valid signature)', async () => {
+    const issuer = oidc.issuer.url ?? ''
+    const v = createVerifier({ jwksUrl: `${issuer}/jwks`, issuer: ISSUER, audience: AUDIENCE })
+    const token = await oidc.issuer.buildToken({
+      scopesOrTransform: (header, payload) => {
+        header.typ = 'at+jwt'
+        Object.assign(payload, { aud: AUDIENCE, sub: 'ext-1', sid: 's', role: 'admin', jti: 'x' })
+      },
+    })
+    expect(await rejection(token, v)).toBe('claim_invalid')
+  })
+})
+
+describe('options are checked at creation', () => {
+  it.each([
+    [{ jwksUrl: 'not a url', issuer: ISSUER, audience: AUDIENCE }, /jwksUrl/],
+    [{ jwksUrl: 'file:///etc/passwd', issuer: ISSUER, audience: AUDIENCE }, /http/],
+    [{ jwksUrl: 'https://x/jwks', issuer: '', audience: AUDIENCE }, /issuer/],
+    [
+      { jwksUrl: 'https://x/jwks', issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] },
+      /algorithms/,
+    ],
+    [
+      { jwksUrl: 'https://x/jwks', issuer: ISSUER, audience: AUDIENCE, algorithms: [] },
+      /algorithms/,
+    ],
+    [{ issuer: ISSUER, audience: AUDIENCE }, /exactly one of jwksUrl and keyResolver/],
+  ])('throws a TypeError for %o', (options, message) => {
+    expect(() => createVerifier(options as never)).toThrow(message)
+  })
+})
