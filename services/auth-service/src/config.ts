@@ -38,6 +38,12 @@ export const AuthConfigSchema = z
      * production; development generates one under DATA_DIR.
      */
     KEY_ENCRYPTION_KEY: KEY_ENCRYPTION_KEY.optional(),
+    /**
+     * How long a rotated-in key is published before it signs, seconds. Default (unset):
+     * JWKS_MAX_AGE_SECONDS + KEYS_REFRESH_INTERVAL_MS + 60 s, which no cached JWKS outlives.
+     * Shorten it only when every verifier refetches on an unknown kid.
+     */
+    KEY_ROTATION_LEAD_SECONDS: z.coerce.number().int().min(0).max(86_400).optional(),
     /** How often each replica re-reads the signing keys (picks up another replica's rotation), ms. */
     KEYS_REFRESH_INTERVAL_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
 

@@ -33,6 +33,8 @@ export const UsersConfigSchema = z.object({
       .array(z.enum(['RS256', 'ES256', 'EdDSA'], { message: 'must list RS256, ES256 or EdDSA' }))
       .min(1),
   ),
+  /** An unknown kid refetches the JWKS at most once per this many milliseconds. */
+  JWKS_UNKNOWN_KID_COOLDOWN_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   /** Clock skew tolerated on exp and nbf, seconds. */
   JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
   /**

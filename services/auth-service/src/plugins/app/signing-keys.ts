@@ -38,6 +38,7 @@ export default fp<SigningKeysOptions>(
         // Every verifier's cached JWKS and every replica's key list is refreshed before the
         // new key signs; a minute of margin for clock skew and slow fetches.
         publishLeadSeconds:
+          config.KEY_ROTATION_LEAD_SECONDS ??
           config.JWKS_MAX_AGE_SECONDS + Math.ceil(config.KEYS_REFRESH_INTERVAL_MS / 1000) + 60,
         retiredPublishSeconds: config.ACCESS_TOKEN_TTL_SECONDS + 60,
       }),
