@@ -5,7 +5,9 @@ import type { Database, DatabaseOptions } from './database.js'
 import { translatingErrors } from './database.js'
 import { translatePgError } from './errors.js'
 import { PgAuditEventRepository } from './repositories/audit-event-repository.pg.js'
+import { PgEmailOutboxRepository } from './repositories/email-outbox-repository.pg.js'
 import { PgIdentityRepository } from './repositories/identity-repository.pg.js'
+import { PgOneTimeTokenRepository } from './repositories/one-time-token-repository.pg.js'
 import { PgSessionRepository } from './repositories/session-repository.pg.js'
 import { PgSigningKeyRepository } from './repositories/signing-key-repository.pg.js'
 import { PgUserRepository } from './repositories/user-repository.pg.js'
@@ -27,6 +29,8 @@ export function openPostgres(url: string, options: DatabaseOptions = {}): Databa
     auditEvents: translatingErrors(new PgAuditEventRepository(db), translatePgError),
     sessions: translatingErrors(new PgSessionRepository(db), translatePgError),
     identities: translatingErrors(new PgIdentityRepository(db), translatePgError),
+    oneTimeTokens: translatingErrors(new PgOneTimeTokenRepository(db), translatePgError),
+    emailOutbox: translatingErrors(new PgEmailOutboxRepository(db), translatePgError),
     async ping() {
       try {
         await db.execute(sql`select 1`)

@@ -7,7 +7,9 @@ import type { Database, DatabaseOptions } from './database.js'
 import { translatingErrors } from './database.js'
 import { translateSqliteError } from './errors.js'
 import { SqliteAuditEventRepository } from './repositories/audit-event-repository.sqlite.js'
+import { SqliteEmailOutboxRepository } from './repositories/email-outbox-repository.sqlite.js'
 import { SqliteIdentityRepository } from './repositories/identity-repository.sqlite.js'
+import { SqliteOneTimeTokenRepository } from './repositories/one-time-token-repository.sqlite.js'
 import { SqliteSessionRepository } from './repositories/session-repository.sqlite.js'
 import { SqliteSigningKeyRepository } from './repositories/signing-key-repository.sqlite.js'
 import { SqliteUserRepository } from './repositories/user-repository.sqlite.js'
@@ -63,6 +65,8 @@ export function openSqlite(path: string, options: DatabaseOptions = {}): Databas
     auditEvents: translatingErrors(new SqliteAuditEventRepository(db), translate),
     sessions: translatingErrors(new SqliteSessionRepository(db), translate),
     identities: translatingErrors(new SqliteIdentityRepository(db), translate),
+    oneTimeTokens: translatingErrors(new SqliteOneTimeTokenRepository(db), translate),
+    emailOutbox: translatingErrors(new SqliteEmailOutboxRepository(db), translate),
     async ping() {
       handle.prepare('select 1').get()
     },

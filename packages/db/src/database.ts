@@ -1,5 +1,7 @@
 import type { AuditEventRepository } from './repositories/audit-event-repository.js'
+import type { EmailOutboxRepository } from './repositories/email-outbox-repository.js'
 import type { IdentityRepository } from './repositories/identity-repository.js'
+import type { OneTimeTokenRepository } from './repositories/one-time-token-repository.js'
 import type { SessionRepository } from './repositories/session-repository.js'
 import type { SigningKeyRepository } from './repositories/signing-key-repository.js'
 import type { UserRepository } from './repositories/user-repository.js'
@@ -17,6 +19,8 @@ export interface Database {
   readonly auditEvents: AuditEventRepository
   readonly sessions: SessionRepository
   readonly identities: IdentityRepository
+  readonly oneTimeTokens: OneTimeTokenRepository
+  readonly emailOutbox: EmailOutboxRepository
   /** Resolves when the database answers a trivial query; rejects with the reason otherwise. */
   ping(): Promise<void>
   /** Closes the pool (PostgreSQL) or the file handle (SQLite). Idempotent. */

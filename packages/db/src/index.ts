@@ -23,7 +23,9 @@ export type {
   EmailOutboxRecord,
   IdentityRecord,
   NewAuditEvent,
+  NewEmailOutbox,
   NewIdentity,
+  NewOneTimeToken,
   NewRefreshToken,
   NewSession,
   NewSigningKey,
@@ -35,7 +37,12 @@ export type {
   UserRecord,
 } from './records.js'
 export type { AuditEventRepository } from './repositories/audit-event-repository.js'
+export type { EmailOutboxRepository } from './repositories/email-outbox-repository.js'
 export type { IdentityRepository } from './repositories/identity-repository.js'
+export type {
+  OneTimePurpose,
+  OneTimeTokenRepository,
+} from './repositories/one-time-token-repository.js'
 export type {
   RevokeOptions,
   RotateRefreshTokenInput,

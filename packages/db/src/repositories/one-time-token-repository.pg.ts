@@ -1,0 +1,49 @@
+import { and, eq, gt, isNull } from 'drizzle-orm'
+import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
+import type { NewEmailOutbox, NewOneTimeToken, OneTimeTokenRecord } from '../records.js'
+import * as schema from '../schema/pg.js'
+import type { OneTimePurpose, OneTimeTokenRepository } from './one-time-token-repository.js'
+
+const { oneTimeTokens, emailOutbox } = schema
+
+export class PgOneTimeTokenRepository implements OneTimeTokenRepository {
+  constructor(private readonly db: PostgresJsDatabase<typeof schema>) {}
+
+  issue(token: NewOneTimeToken, mail?: NewEmailOutbox): Promise<OneTimeTokenRecord> {
+    return this.db.transaction(async (tx) => {
+      await tx
+        .update(oneTimeTokens)
+        .set({ usedAt: token.createdAt })
+        .where(
+          and(
+            eq(oneTimeTokens.userId, token.userId),
+            eq(oneTimeTokens.purpose, token.purpose),
+            isNull(oneTimeTokens.usedAt),
+          ),
+        )
+      const [row] = await tx.insert(oneTimeTokens).values(token).returning()
+      if (mail) await tx.insert(emailOutbox).values(mail)
+      return row as OneTimeTokenRecord
+    })
+  }
+
+  async consume(
+    tokenHash: string,
+    purpose: OneTimePurpose,
+    now: Date,
+  ): Promise<OneTimeTokenRecord | undefined> {
+    const [row] = await this.db
+      .update(oneTimeTokens)
+      .set({ usedAt: now })
+      .where(
+        and(
+          eq(oneTimeTokens.tokenHash, tokenHash),
+          eq(oneTimeTokens.purpose, purpose),
+          isNull(oneTimeTokens.usedAt),
+          gt(oneTimeTokens.expiresAt, now),
+        ),
+      )
+      .returning()
+    return row
+  }
+}

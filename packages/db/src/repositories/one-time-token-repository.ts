@@ -1,0 +1,21 @@
+import type { NewEmailOutbox, NewOneTimeToken, OneTimeTokenRecord } from '../records.js'
+
+export type OneTimePurpose = 'password_reset' | 'email_verify' | 'oauth_login'
+
+export interface OneTimeTokenRepository {
+  /**
+   * Issues a token, voiding every unused token of the same purpose for the user (a newer reset
+   * link makes older ones dead), and, in the same transaction, queues the mail that carries it:
+   * a token whose mail was not stored does not exist, and a stored mail always has its token.
+   */
+  issue(token: NewOneTimeToken, mail?: NewEmailOutbox): Promise<OneTimeTokenRecord>
+  /**
+   * Spends a token: returns it when it was unused, unexpired and of this purpose, marking it
+   * used in the same statement, so of two concurrent uses exactly one gets it.
+   */
+  consume(
+    tokenHash: string,
+    purpose: OneTimePurpose,
+    now: Date,
+  ): Promise<OneTimeTokenRecord | undefined>
+}
