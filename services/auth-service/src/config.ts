@@ -73,6 +73,46 @@ export const AuthConfigSchema = z
     /** argon2id parallelism (OWASP: 1). */
     ARGON2_PARALLELISM: z.coerce.number().int().min(1).max(8).default(1),
 
+    /** SMTP server for outgoing mail (smtp://user:pass@host:587, smtps://… for TLS). Required in production; unset in development writes mail to the log. */
+    SMTP_URL: z
+      .string()
+      .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+      .optional(),
+    /** The From header of every mail. */
+    MAIL_FROM: z.string().min(3).default('authpair <no-reply@localhost>'),
+    /** The product name mails speak of. */
+    PRODUCT_NAME: z.string().min(1).max(80).default('authpair'),
+    /** The client application's origin: links in mails point here, never at the request's Host. */
+    APP_URL: httpUrlSchema.default('http://localhost:3000'),
+    /** Path of the client's reset page; the link is APP_URL + this + ?token=… */
+    PASSWORD_RESET_PATH: z.string().startsWith('/').default('/reset-password'),
+    /** Path of the client's verification page; the link is APP_URL + this + ?token=… */
+    EMAIL_VERIFY_PATH: z.string().startsWith('/').default('/verify-email'),
+    /** How long a reset link works, seconds (OWASP: short). */
+    PASSWORD_RESET_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
+    /** How long a verification link works, seconds. */
+    EMAIL_VERIFY_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(60)
+      .max(30 * 86_400)
+      .default(2 * 86_400),
+    /** Run the outbox sender in this process. */
+    OUTBOX_WORKER_ENABLED: z
+      .enum(['true', 'false'], { message: 'must be true or false' })
+      .default('true')
+      .transform((value) => value === 'true'),
+    /** How often the outbox is polled, ms. */
+    OUTBOX_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+    /** First retry of a failed mail after this many ms; it doubles per attempt. */
+    OUTBOX_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(2000),
+    /** Retries are never further apart than this, ms; a mail is retried until it is sent. */
+    OUTBOX_RETRY_MAX_MS: z.coerce.number().int().min(100).max(86_400_000).default(600_000),
+    /** Password-reset requests per client address per hour. */
+    RATE_LIMIT_FORGOT_PER_IP: z.coerce.number().int().min(1).default(20),
+    /** Password-reset requests per email address per hour. */
+    RATE_LIMIT_FORGOT_PER_EMAIL: z.coerce.number().int().min(1).default(5),
+
     /** Login refuses unverified accounts with 403 email_not_verified. */
     REQUIRE_EMAIL_VERIFICATION: z
       .enum(['true', 'false'], { message: 'must be true or false' })
@@ -103,6 +143,13 @@ export const AuthConfigSchema = z
         code: 'custom',
         path: ['SESSION_ABSOLUTE_TTL_SECONDS'],
         message: 'must not be shorter than REFRESH_TOKEN_IDLE_TTL_SECONDS',
+      })
+    }
+    if (config.NODE_ENV === 'production' && !config.SMTP_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SMTP_URL'],
+        message: 'is required in production (mail would otherwise only reach the log)',
       })
     }
     if (config.NODE_ENV === 'production' && !config.KEY_ENCRYPTION_KEY) {

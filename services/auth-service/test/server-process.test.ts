@@ -74,8 +74,12 @@ describe('auth-service process', () => {
       /^auth-service: invalid configuration: DATABASE_URL: scheme "mysql" is not supported/,
     ],
     [
-      { NODE_ENV: 'production', KEY_ENCRYPTION_KEY: '' },
+      { NODE_ENV: 'production', KEY_ENCRYPTION_KEY: '', SMTP_URL: 'smtp://mail.internal:587' },
       /^auth-service: invalid configuration: KEY_ENCRYPTION_KEY: is required in production/,
+    ],
+    [
+      { NODE_ENV: 'production' },
+      /^auth-service: invalid configuration: SMTP_URL: is required in production/,
     ],
     [{ TRUST_PROXY: 'true' }, /^auth-service: invalid configuration: TRUST_PROXY/],
   ])('stops with one readable line for %o', async (env, message) => {

@@ -6,6 +6,15 @@ import type { OneTimePurpose, OneTimeTokenRepository } from './one-time-token-re
 
 const { oneTimeTokens, emailOutbox } = schema
 
+/** Unused, unexpired, of this purpose. */
+const active = (tokenHash: string, purpose: OneTimePurpose, now: Date) =>
+  and(
+    eq(oneTimeTokens.tokenHash, tokenHash),
+    eq(oneTimeTokens.purpose, purpose),
+    isNull(oneTimeTokens.usedAt),
+    gt(oneTimeTokens.expiresAt, now),
+  )
+
 export class PgOneTimeTokenRepository implements OneTimeTokenRepository {
   constructor(private readonly db: PostgresJsDatabase<typeof schema>) {}
 
@@ -27,6 +36,18 @@ export class PgOneTimeTokenRepository implements OneTimeTokenRepository {
     })
   }
 
+  async findActive(
+    tokenHash: string,
+    purpose: OneTimePurpose,
+    now: Date,
+  ): Promise<OneTimeTokenRecord | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(oneTimeTokens)
+      .where(active(tokenHash, purpose, now))
+    return row
+  }
+
   async consume(
     tokenHash: string,
     purpose: OneTimePurpose,
@@ -35,14 +56,7 @@ export class PgOneTimeTokenRepository implements OneTimeTokenRepository {
     const [row] = await this.db
       .update(oneTimeTokens)
       .set({ usedAt: now })
-      .where(
-        and(
-          eq(oneTimeTokens.tokenHash, tokenHash),
-          eq(oneTimeTokens.purpose, purpose),
-          isNull(oneTimeTokens.usedAt),
-          gt(oneTimeTokens.expiresAt, now),
-        ),
-      )
+      .where(active(tokenHash, purpose, now))
       .returning()
     return row
   }

@@ -6,6 +6,15 @@ import type { OneTimePurpose, OneTimeTokenRepository } from './one-time-token-re
 
 const { oneTimeTokens, emailOutbox } = schema
 
+/** Unused, unexpired, of this purpose. */
+const active = (tokenHash: string, purpose: OneTimePurpose, now: Date) =>
+  and(
+    eq(oneTimeTokens.tokenHash, tokenHash),
+    eq(oneTimeTokens.purpose, purpose),
+    isNull(oneTimeTokens.usedAt),
+    gt(oneTimeTokens.expiresAt, now),
+  )
+
 /** Synchronous transaction callbacks: see session-repository.sqlite.ts. */
 export class SqliteOneTimeTokenRepository implements OneTimeTokenRepository {
   constructor(private readonly db: BetterSQLite3Database<typeof schema>) {}
@@ -31,6 +40,18 @@ export class SqliteOneTimeTokenRepository implements OneTimeTokenRepository {
     )
   }
 
+  async findActive(
+    tokenHash: string,
+    purpose: OneTimePurpose,
+    now: Date,
+  ): Promise<OneTimeTokenRecord | undefined> {
+    return this.db
+      .select()
+      .from(oneTimeTokens)
+      .where(active(tokenHash, purpose, now))
+      .get()
+  }
+
   async consume(
     tokenHash: string,
     purpose: OneTimePurpose,
@@ -39,14 +60,7 @@ export class SqliteOneTimeTokenRepository implements OneTimeTokenRepository {
     return this.db
       .update(oneTimeTokens)
       .set({ usedAt: now })
-      .where(
-        and(
-          eq(oneTimeTokens.tokenHash, tokenHash),
-          eq(oneTimeTokens.purpose, purpose),
-          isNull(oneTimeTokens.usedAt),
-          gt(oneTimeTokens.expiresAt, now),
-        ),
-      )
+      .where(active(tokenHash, purpose, now))
       .returning()
       .get()
   }

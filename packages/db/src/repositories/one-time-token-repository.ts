@@ -9,6 +9,12 @@ export interface OneTimeTokenRepository {
    * a token whose mail was not stored does not exist, and a stored mail always has its token.
    */
   issue(token: NewOneTimeToken, mail?: NewEmailOutbox): Promise<OneTimeTokenRecord>
+  /** The token if it is unused, unexpired and of this purpose, without spending it. */
+  findActive(
+    tokenHash: string,
+    purpose: OneTimePurpose,
+    now: Date,
+  ): Promise<OneTimeTokenRecord | undefined>
   /**
    * Spends a token: returns it when it was unused, unexpired and of this purpose, marking it
    * used in the same statement, so of two concurrent uses exactly one gets it.

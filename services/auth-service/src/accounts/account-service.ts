@@ -2,6 +2,7 @@ import type { Profile, TokenPair } from '@authpair/contracts'
 import {
   type AuditClient,
   type Database,
+  type NewEmailOutbox,
   newId,
   recordAuditEvent,
   type SessionRecord,
@@ -14,6 +15,12 @@ import { passwordProblem } from '@authpair/passwords'
 import { HttpProblem } from '@authpair/service-kit'
 import type { FastifyBaseLogger } from 'fastify'
 import type { AuthConfig } from '../config.js'
+import {
+  type MailKind,
+  type MailVariables,
+  pickLocale,
+  renderMail,
+} from '../mail/mail-templates.js'
 import type { AccessTokenIssuer } from '../tokens/access-token-issuer.js'
 import { hashOpaqueToken, newOpaqueToken } from '../tokens/opaque-token.js'
 
@@ -40,7 +47,12 @@ export class AccountService {
   constructor(private readonly deps: AccountServiceDeps) {}
 
   async register(
-    input: { email: string; password: string; name?: string | undefined },
+    input: {
+      email: string
+      password: string
+      name?: string | undefined
+      acceptLanguage?: string | undefined
+    },
     client: ClientContext,
   ): Promise<Profile> {
     this.assertAcceptablePassword(input.password, input.email, 'password')
@@ -63,7 +75,148 @@ export class AccountService {
       throw error
     }
     await this.audit('user_registered', user.id, client)
+    try {
+      await this.sendVerification(user, input.acceptLanguage)
+    } catch (err) {
+      // The account exists; the user can ask for the mail again (email/verify/resend).
+      this.deps.log.error({ err, userId: user.id }, 'could not queue the verification mail')
+    }
     return toProfile(user)
+  }
+
+  /** Queues a verification mail; a newer one voids the older link. */
+  async sendVerification(user: UserRecord, acceptLanguage?: string): Promise<void> {
+    const now = this.deps.now()
+    const ttl = this.deps.config.EMAIL_VERIFY_TTL_SECONDS
+    const token = newOpaqueToken()
+    await this.deps.db.oneTimeTokens.issue(
+      {
+        id: newId(),
+        userId: user.id,
+        purpose: 'email_verify',
+        tokenHash: hashOpaqueToken(token),
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + ttl * 1000),
+        data: JSON.stringify({ email: user.email }),
+      },
+      this.mail('email_verify', user, acceptLanguage, {
+        link: this.link(this.deps.config.EMAIL_VERIFY_PATH, token),
+        minutes: Math.round(ttl / 60),
+      }),
+    )
+  }
+
+  /**
+   * The work behind POST /auth/password/forgot, run after the 202 has been sent: the answer
+   * and its timing are the same whether or not the address has an account.
+   */
+  async requestPasswordReset(
+    email: string,
+    acceptLanguage: string | undefined,
+    client: ClientContext,
+  ): Promise<void> {
+    const user = await this.deps.db.users.findByEmail(email)
+    if (!user?.isActive) {
+      await this.audit('password_reset_requested', user?.id ?? null, client, { known: false })
+      return
+    }
+    const now = this.deps.now()
+    const ttl = this.deps.config.PASSWORD_RESET_TTL_SECONDS
+    const token = newOpaqueToken()
+    await this.deps.db.oneTimeTokens.issue(
+      {
+        id: newId(),
+        userId: user.id,
+        purpose: 'password_reset',
+        tokenHash: hashOpaqueToken(token),
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + ttl * 1000),
+      },
+      this.mail('password_reset', user, acceptLanguage, {
+        link: this.link(this.deps.config.PASSWORD_RESET_PATH, token),
+        minutes: Math.round(ttl / 60),
+      }),
+    )
+    await this.audit('password_reset_requested', user.id, client, { known: true })
+  }
+
+  /** Sets a new password with a reset token: every session ends, a notice is mailed. */
+  async resetPassword(token: string, password: string, client: ClientContext): Promise<void> {
+    const hash = hashOpaqueToken(token)
+    const now = this.deps.now()
+    const found = await this.deps.db.oneTimeTokens.findActive(hash, 'password_reset', now)
+    const user = found ? await this.deps.db.users.findById(found.userId) : undefined
+    if (!found || !user) throw this.invalidToken()
+    // Rules first, so a rejected password does not spend the link.
+    this.assertAcceptablePassword(password, user.email, 'password')
+    const passwordHash = await this.deps.hasher.hash(password)
+    if (!(await this.deps.db.oneTimeTokens.consume(hash, 'password_reset', this.deps.now()))) {
+      throw this.invalidToken() // spent by a concurrent request meanwhile
+    }
+    await this.deps.db.users.update(user.id, { passwordHash, updatedAt: now })
+    const revoked = await this.deps.db.sessions.revokeAllForUser(user.id, {
+      now,
+      reason: 'password_reset',
+    })
+    await this.deps.db.emailOutbox.enqueue(this.mail('password_changed', user, undefined, {}))
+    await this.audit('password_reset', user.id, client, { sessions_revoked: revoked })
+  }
+
+  async verifyEmail(token: string, client: ClientContext): Promise<void> {
+    const record = await this.deps.db.oneTimeTokens.consume(
+      hashOpaqueToken(token),
+      'email_verify',
+      this.deps.now(),
+    )
+    const user = record ? await this.deps.db.users.findById(record.userId) : undefined
+    const email = record?.data ? (JSON.parse(record.data) as { email?: string }).email : undefined
+    // A link for an address the account no longer has proves nothing about the current one.
+    if (!record || !user || email !== user.email) throw this.invalidToken()
+    await this.deps.db.users.update(user.id, { emailVerified: true, updatedAt: this.deps.now() })
+    await this.audit('email_verified', user.id, client)
+  }
+
+  async resendVerification(userId: string, acceptLanguage: string | undefined): Promise<void> {
+    const user = await this.deps.db.users.findById(userId)
+    if (user && !user.emailVerified) await this.sendVerification(user, acceptLanguage)
+  }
+
+  private invalidToken(): HttpProblem {
+    return new HttpProblem(
+      400,
+      'invalid_token',
+      'The link is not valid: it is unknown, expired or used.',
+    )
+  }
+
+  /** A link into the client app: origin from APP_URL, never from the request. */
+  private link(path: string, token: string): string {
+    const url = new URL(path, `${this.deps.config.APP_URL}/`)
+    url.searchParams.set('token', token)
+    return url.toString()
+  }
+
+  private mail(
+    kind: MailKind,
+    user: UserRecord,
+    acceptLanguage: string | undefined,
+    variables: Omit<MailVariables, 'product'>,
+  ): NewEmailOutbox {
+    const rendered = renderMail(kind, pickLocale(user.locale, acceptLanguage), {
+      product: this.deps.config.PRODUCT_NAME,
+      ...variables,
+    })
+    const now = this.deps.now()
+    return {
+      id: newId(),
+      kind,
+      toAddress: user.email,
+      subject: rendered.subject,
+      textBody: rendered.text,
+      htmlBody: rendered.html,
+      createdAt: now,
+      nextAttemptAt: now,
+    }
   }
 
   async login(

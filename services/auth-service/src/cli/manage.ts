@@ -40,7 +40,10 @@ async function main(args: string[]): Promise<void> {
     return
   }
 
-  const app = await buildAuthApp({ config: { ...config, LOG_LEVEL: 'warn' } })
+  // Quiet, and no mail sending from a one-off command: the running service's worker does that.
+  const app = await buildAuthApp({
+    config: { ...config, LOG_LEVEL: 'error', OUTBOX_WORKER_ENABLED: false },
+  })
   await app.ready()
   const client = { ip: 'cli', userAgent: 'manage', requestId: newId() }
   try {

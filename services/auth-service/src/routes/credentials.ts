@@ -32,7 +32,10 @@ const credentialRoutes: FastifyPluginAsyncZod = async (fastify) => {
       },
     },
     async (request, reply) => {
-      const user = await fastify.accounts.register(request.body, clientContext(request))
+      const user = await fastify.accounts.register(
+        { ...request.body, acceptLanguage: request.headers['accept-language'] },
+        clientContext(request),
+      )
       reply.code(201)
       return { user }
     },

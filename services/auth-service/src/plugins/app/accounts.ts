@@ -7,6 +7,11 @@ declare module 'fastify' {
   interface FastifyInstance {
     accounts: AccountService
     passwordHasher: PasswordHasher
+    /**
+     * Runs work after the response (password/forgot): failures are logged, and closing the
+     * server waits for what is still running.
+     */
+    runInBackground: (name: string, task: () => Promise<void>) => void
   }
 }
 
@@ -20,6 +25,17 @@ export default fp<{ config: AuthConfig; now: () => Date }>(
     })
     preloadPasswordList()
     fastify.decorate('passwordHasher', hasher)
+    const running = new Set<Promise<void>>()
+    fastify.decorate('runInBackground', (name: string, task: () => Promise<void>) => {
+      const work = new Promise<void>((resolve) => setImmediate(resolve))
+        .then(task)
+        .catch((err) => fastify.log.error({ err, task: name }, 'background task failed'))
+        .finally(() => running.delete(work))
+      running.add(work)
+    })
+    fastify.addHook('preClose', async () => {
+      await Promise.all(running)
+    })
     fastify.decorate(
       'accounts',
       new AccountService({

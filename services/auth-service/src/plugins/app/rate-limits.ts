@@ -14,6 +14,8 @@ declare module 'fastify' {
       loginPerAccount: preHandlerAsyncHookHandler
       registerPerIp: preHandlerAsyncHookHandler
       refreshPerIp: preHandlerAsyncHookHandler
+      forgotPerIp: preHandlerAsyncHookHandler
+      forgotPerEmail: preHandlerAsyncHookHandler
     }
   }
 }
@@ -109,6 +111,13 @@ export default fp<{ config: AuthConfig }>(
         (r) => r.ip,
       ),
       refreshPerIp: limiter('refresh-ip', config.RATE_LIMIT_REFRESH_PER_IP, MINUTE, (r) => r.ip),
+      forgotPerIp: limiter('forgot-ip', config.RATE_LIMIT_FORGOT_PER_IP, 60 * MINUTE, (r) => r.ip),
+      forgotPerEmail: limiter(
+        'forgot-email',
+        config.RATE_LIMIT_FORGOT_PER_EMAIL,
+        60 * MINUTE,
+        accountKey,
+      ),
     })
   },
   { name: 'rate-limits', fastify: '5.x' },
