@@ -25,7 +25,11 @@ export function randomKek(): string {
 
 export async function buildTestApp(
   env: Record<string, string> = {},
-  options: { database?: TestDatabase; now?: () => Date } = {},
+  options: {
+    database?: TestDatabase
+    now?: () => Date
+    logger?: Parameters<typeof buildAuthApp>[0]['logger']
+  } = {},
 ): Promise<TestApp> {
   const database = options.database ?? (await createTestDatabase())
   const dataDir = mkdtempSync(join(tmpdir(), 'authpair-auth-data-'))
@@ -40,10 +44,18 @@ export async function buildTestApp(
     RATE_LIMIT_LOGIN_PER_ACCOUNT: '100000',
     RATE_LIMIT_REGISTER_PER_IP: '100000',
     RATE_LIMIT_REFRESH_PER_IP: '100000',
+    RATE_LIMIT_FORGOT_PER_IP: '100000',
+    RATE_LIMIT_FORGOT_PER_EMAIL: '100000',
+    // No SMTP unless a suite brings one: mail then goes to the (silent) log.
+    OUTBOX_POLL_INTERVAL_MS: '50',
     ...env,
   }
   const config = loadAuthConfig(fullEnv)
-  const app = await buildAuthApp({ config, ...(options.now ? { now: options.now } : {}) })
+  const app = await buildAuthApp({
+    config,
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.logger !== undefined ? { logger: options.logger } : {}),
+  })
   await app.ready()
   return {
     app,
