@@ -5,11 +5,13 @@ import type { AuthConfig } from './config.js'
 import accounts from './plugins/app/accounts.js'
 import authentication from './plugins/app/authentication.js'
 import mail from './plugins/app/mail.js'
+import oauth from './plugins/app/oauth.js'
 import rateLimits from './plugins/app/rate-limits.js'
 import signingKeys from './plugins/app/signing-keys.js'
 import adminRoutes from './routes/admin.js'
 import credentialRoutes from './routes/credentials.js'
 import emailRoutes from './routes/email.js'
+import oauthRoutes from './routes/oauth.js'
 import sessionRoutes from './routes/sessions.js'
 import wellKnownRoutes from './routes/well-known.js'
 
@@ -47,6 +49,7 @@ export const authApp: FastifyPluginAsync<AuthAppOptions> = async (fastify, optio
   await fastify.register(authentication, { config, now })
   await fastify.register(rateLimits, { config })
   await fastify.register(mail, { config, now })
+  await fastify.register(oauth, { config, now })
   await fastify.register(health, {
     checks: {
       database: () => fastify.db.ping(),
@@ -61,6 +64,7 @@ export const authApp: FastifyPluginAsync<AuthAppOptions> = async (fastify, optio
   await fastify.register(credentialRoutes)
   await fastify.register(sessionRoutes)
   await fastify.register(emailRoutes)
+  await fastify.register(oauthRoutes, { config })
   await fastify.register(adminRoutes, { now })
 }
 
@@ -88,5 +92,6 @@ export { type AuthConfig, AuthConfigSchema, loadAuthConfig } from './config.js'
 export type {} from './plugins/app/accounts.js'
 export type {} from './plugins/app/authentication.js'
 export type {} from './plugins/app/mail.js'
+export type {} from './plugins/app/oauth.js'
 export type {} from './plugins/app/rate-limits.js'
 export type {} from './plugins/app/signing-keys.js'

@@ -3,7 +3,13 @@
  * .env.example with a comment; defaults live here, in the schema.
  */
 import { databaseUrlSchema, dbPoolMaxSchema } from '@authpair/db'
-import { baseConfigShape, httpUrlSchema, loadConfig, portSchema } from '@authpair/service-kit'
+import {
+  baseConfigShape,
+  httpUrlSchema,
+  listSchema,
+  loadConfig,
+  portSchema,
+} from '@authpair/service-kit'
 import { z } from 'zod'
 
 const KEY_ENCRYPTION_KEY = z
@@ -113,6 +119,35 @@ export const AuthConfigSchema = z
     /** Password-reset requests per email address per hour. */
     RATE_LIMIT_FORGOT_PER_EMAIL: z.coerce.number().int().min(1).default(5),
 
+    /**
+     * Where /auth/oauth/:provider/authorize may send the browser back: exact URLs, comma
+     * separated. Anything else is a 400 before any provider is contacted.
+     */
+    OAUTH_REDIRECT_URIS: listSchema('').pipe(
+      z.array(z.url({ protocol: /^https?$/, message: 'must list absolute http(s) URLs' })),
+    ),
+    /** A login code (what the callback hands the client) works once, for this many seconds. */
+    OAUTH_LOGIN_CODE_TTL_SECONDS: z.coerce.number().int().min(10).max(600).default(60),
+    /** Google (OpenID Connect): enabled by client id and secret; endpoints overridable. */
+    GOOGLE_CLIENT_ID: z.string().min(1).optional(),
+    GOOGLE_CLIENT_SECRET: z.string().min(1).optional(),
+    GOOGLE_ISSUER: z.string().min(1).default('https://accounts.google.com'),
+    GOOGLE_AUTHORIZE_URL: httpUrlSchema.default('https://accounts.google.com/o/oauth2/v2/auth'),
+    GOOGLE_TOKEN_URL: httpUrlSchema.default('https://oauth2.googleapis.com/token'),
+    GOOGLE_JWKS_URL: httpUrlSchema.default('https://www.googleapis.com/oauth2/v3/certs'),
+    /** Yandex ID: enabled by client id and secret; endpoints overridable. */
+    YANDEX_CLIENT_ID: z.string().min(1).optional(),
+    YANDEX_CLIENT_SECRET: z.string().min(1).optional(),
+    YANDEX_AUTHORIZE_URL: httpUrlSchema.default('https://oauth.yandex.ru/authorize'),
+    YANDEX_TOKEN_URL: httpUrlSchema.default('https://oauth.yandex.ru/token'),
+    YANDEX_USERINFO_URL: httpUrlSchema.default('https://login.yandex.ru/info'),
+    /** GitHub: enabled by client id and secret; endpoints overridable. */
+    GITHUB_CLIENT_ID: z.string().min(1).optional(),
+    GITHUB_CLIENT_SECRET: z.string().min(1).optional(),
+    GITHUB_AUTHORIZE_URL: httpUrlSchema.default('https://github.com/login/oauth/authorize'),
+    GITHUB_TOKEN_URL: httpUrlSchema.default('https://github.com/login/oauth/access_token'),
+    GITHUB_API_URL: httpUrlSchema.default('https://api.github.com'),
+
     /** Login refuses unverified accounts with 403 email_not_verified. */
     REQUIRE_EMAIL_VERIFICATION: z
       .enum(['true', 'false'], { message: 'must be true or false' })
@@ -144,6 +179,17 @@ export const AuthConfigSchema = z
         path: ['SESSION_ABSOLUTE_TTL_SECONDS'],
         message: 'must not be shorter than REFRESH_TOKEN_IDLE_TTL_SECONDS',
       })
+    }
+    for (const provider of ['GOOGLE', 'YANDEX', 'GITHUB'] as const) {
+      const id = config[`${provider}_CLIENT_ID`]
+      const secret = config[`${provider}_CLIENT_SECRET`]
+      if (Boolean(id) !== Boolean(secret)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [`${provider}_${id ? 'CLIENT_SECRET' : 'CLIENT_ID'}`],
+          message: `is required with ${provider}_${id ? 'CLIENT_ID' : 'CLIENT_SECRET'}`,
+        })
+      }
     }
     if (config.NODE_ENV === 'production' && !config.SMTP_URL) {
       ctx.addIssue({

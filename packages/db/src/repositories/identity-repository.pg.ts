@@ -1,4 +1,4 @@
-import { asc, eq } from 'drizzle-orm'
+import { and, asc, eq } from 'drizzle-orm'
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
 import type { IdentityRecord, NewIdentity } from '../records.js'
 import * as schema from '../schema/pg.js'
@@ -14,6 +14,27 @@ export class PgIdentityRepository implements IdentityRepository {
       .from(identities)
       .where(eq(identities.userId, userId))
       .orderBy(asc(identities.createdAt))
+  }
+
+  async findByProviderUser(
+    provider: string,
+    providerUserId: string,
+  ): Promise<IdentityRecord | undefined> {
+    const { identities } = schema
+    const [row] = await this.db
+      .select()
+      .from(identities)
+      .where(and(eq(identities.provider, provider), eq(identities.providerUserId, providerUserId)))
+    return row
+  }
+
+  async delete(userId: string, provider: string): Promise<boolean> {
+    const { identities } = schema
+    const rows = await this.db
+      .delete(identities)
+      .where(and(eq(identities.userId, userId), eq(identities.provider, provider)))
+      .returning({ id: identities.id })
+    return rows.length > 0
   }
 
   async create(identity: NewIdentity): Promise<IdentityRecord> {

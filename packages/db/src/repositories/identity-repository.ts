@@ -3,6 +3,9 @@ import type { IdentityRecord, NewIdentity } from '../records.js'
 export interface IdentityRepository {
   /** The user's linked provider identities, oldest first. */
   listForUser(userId: string): Promise<IdentityRecord[]>
+  findByProviderUser(provider: string, providerUserId: string): Promise<IdentityRecord | undefined>
+  /** Unlinks a provider from a user; true when a row went. */
+  delete(userId: string, provider: string): Promise<boolean>
   /** Links a provider identity; UniqueViolationError when (provider, provider_user_id) is taken. */
   create(identity: NewIdentity): Promise<IdentityRecord>
 }

@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import type { AuthConfig } from '../../config.js'
 import { resolveKeyEncryptionKey } from '../../keys/key-encryption.js'
 import { KeyStore } from '../../keys/key-store.js'
+import { deriveCookieKey } from '../../oauth/state-cookie.js'
 import { AccessTokenIssuer } from '../../tokens/access-token-issuer.js'
 
 declare module 'fastify' {
@@ -10,6 +11,8 @@ declare module 'fastify' {
     accessTokens: AccessTokenIssuer
     /** Rotates the signing key with the lead and tail this configuration needs. */
     rotateSigningKey: () => ReturnType<KeyStore['rotate']>
+    /** Seals the OAuth state cookie; derived from the key-encryption key. */
+    cookieKey: Buffer
   }
 }
 
@@ -33,6 +36,7 @@ export default fp<SigningKeysOptions>(
     }
     const store = new KeyStore(fastify.db, kek.key, { alg: config.JWT_ALG, now, log: fastify.log })
     fastify.decorate('keys', store)
+    fastify.decorate('cookieKey', deriveCookieKey(kek.key))
     fastify.decorate('rotateSigningKey', () =>
       store.rotate({
         // Every verifier's cached JWKS and every replica's key list is refreshed before the

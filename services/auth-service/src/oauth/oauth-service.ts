@@ -1,0 +1,325 @@
+import type { IdentityList, TokenPair } from '@authpair/contracts'
+import { type Database, newId, UniqueViolationError, type UserRecord } from '@authpair/db'
+import { HttpProblem } from '@authpair/service-kit'
+import type { FastifyBaseLogger } from 'fastify'
+import type { AccountService, ClientContext } from '../accounts/account-service.js'
+import type { AuthConfig } from '../config.js'
+import { hashOpaqueToken, newOpaqueToken } from '../tokens/opaque-token.js'
+import { codeChallengeS256, newCodeVerifier, randomValue } from './pkce.js'
+import type { Provider, ProviderId, ProviderProfile } from './providers.js'
+import { type OAuthFlowState, sealState, unsealState } from './state-cookie.js'
+
+/** How long a browser has between /authorize and /callback. */
+export const FLOW_TTL_SECONDS = 600
+
+export interface OAuthServiceDeps {
+  db: Database
+  config: AuthConfig
+  providers: Map<ProviderId, Provider>
+  accounts: AccountService
+  cookieKey: Buffer
+  now: () => Date
+  log: FastifyBaseLogger
+}
+
+/** Why a callback did not sign anyone in; the client gets it as `?error=`. */
+type CallbackError =
+  | 'access_denied'
+  | 'invalid_state'
+  | 'provider_error'
+  | 'email_unavailable'
+  | 'account_exists'
+  | 'account_disabled'
+
+class CallbackFailure extends Error {
+  constructor(
+    readonly error: CallbackError,
+    detail: string,
+  ) {
+    super(detail)
+  }
+}
+
+/**
+ * Sign-in with Google, Yandex and GitHub (RFC 6749 code flow, RFC 7636 PKCE S256, RFC 9700):
+ * a one-time state bound to the browser by a sealed cookie, a nonce for OpenID Connect, exact
+ * redirect-URI matching, and no token in any URL: the callback hands the client a one-time
+ * login code that it trades at POST /auth/oauth/exchange.
+ */
+export class OAuthService {
+  /** States already used, until they would have expired: a replayed callback is refused. */
+  private readonly spentStates = new Map<string, number>()
+
+  constructor(private readonly deps: OAuthServiceDeps) {}
+
+  listProviders(): { id: ProviderId; name: string }[] {
+    return [...this.deps.providers.values()].map((p) => ({ id: p.id, name: p.name }))
+  }
+
+  provider(id: string): Provider {
+    const provider = this.deps.providers.get(id as ProviderId)
+    if (!provider)
+      throw new HttpProblem(404, 'unknown_provider', `No provider "${id}" is configured.`)
+    return provider
+  }
+
+  callbackUrl(provider: ProviderId): string {
+    return `${this.deps.config.ISSUER}/auth/oauth/${provider}/callback`
+  }
+
+  /** Where to send the browser, and the sealed cookie that binds the flow to it. */
+  authorize(providerId: string, redirectUri: string): { location: string; cookie: string } {
+    const provider = this.provider(providerId)
+    if (!this.deps.config.OAUTH_REDIRECT_URIS.includes(redirectUri)) {
+      throw new HttpProblem(400, 'invalid_redirect_uri', 'redirect_uri is not on the allowlist.', {
+        errors: [
+          { path: 'query.redirect_uri', message: 'must match an allowed redirect URI exactly' },
+        ],
+      })
+    }
+    const flow: OAuthFlowState = {
+      provider: provider.id,
+      state: randomValue(),
+      codeVerifier: newCodeVerifier(),
+      nonce: randomValue(),
+      redirectUri,
+      expiresAt: this.deps.now().getTime() + FLOW_TTL_SECONDS * 1000,
+    }
+    const url = new URL(provider.authorizeUrl)
+    url.searchParams.set('response_type', 'code')
+    url.searchParams.set('client_id', this.clientId(provider.id))
+    url.searchParams.set('redirect_uri', this.callbackUrl(provider.id))
+    url.searchParams.set('scope', provider.scopes)
+    url.searchParams.set('state', flow.state)
+    url.searchParams.set('code_challenge', codeChallengeS256(flow.codeVerifier))
+    url.searchParams.set('code_challenge_method', 'S256')
+    if (provider.usesNonce) url.searchParams.set('nonce', flow.nonce)
+    return { location: url.toString(), cookie: sealState(this.deps.cookieKey, flow) }
+  }
+
+  /**
+   * Handles the provider's redirect back. Always answers with a redirect to the client: with a
+   * one-time login code on success, with `?error=` otherwise. Never signs anyone in on a
+   * missing, wrong, expired or replayed state, or on a provider error.
+   */
+  async callback(
+    providerId: string,
+    query: { code?: string | undefined; state?: string | undefined; error?: string | undefined },
+    sealedCookie: string | undefined,
+    client: ClientContext,
+  ): Promise<string> {
+    const flow = unsealState(this.deps.cookieKey, sealedCookie)
+    // Without a readable cookie we do not know the client's redirect_uri: use the first allowed.
+    const fallback = this.deps.config.OAUTH_REDIRECT_URIS[0]
+    const target = flow?.redirectUri ?? fallback
+    if (!target)
+      throw new HttpProblem(400, 'invalid_redirect_uri', 'No redirect URI is configured.')
+    try {
+      const provider = this.provider(providerId)
+      const now = this.deps.now().getTime()
+      this.forgetExpiredStates(now)
+      if (!flow || flow.provider !== provider.id || !query.state || query.state !== flow.state) {
+        throw new CallbackFailure('invalid_state', 'state missing or not this browser’s')
+      }
+      if (flow.expiresAt <= now) throw new CallbackFailure('invalid_state', 'flow expired')
+      if (this.spentStates.has(flow.state))
+        throw new CallbackFailure('invalid_state', 'state replayed')
+      this.spentStates.set(flow.state, flow.expiresAt)
+      if (query.error) throw new CallbackFailure('access_denied', `provider said ${query.error}`)
+      if (!query.code) throw new CallbackFailure('provider_error', 'no code')
+
+      let profile: ProviderProfile
+      try {
+        const tokens = await provider.exchange(
+          query.code,
+          flow.codeVerifier,
+          this.callbackUrl(provider.id),
+        )
+        profile = await provider.profile(tokens, flow.nonce)
+      } catch (error) {
+        throw new CallbackFailure('provider_error', (error as Error).message)
+      }
+      const user = await this.resolveAccount(provider.id, profile, client)
+      const code = await this.issueLoginCode(user, provider.id)
+      return this.redirect(target, { code })
+    } catch (error) {
+      if (!(error instanceof CallbackFailure)) throw error
+      this.deps.log.info({ provider: providerId, reason: error.message }, 'OAuth callback refused')
+      await this.deps.accounts.audit('oauth_failed', null, client, {
+        provider: providerId,
+        error: error.error,
+      })
+      return this.redirect(target, { error: error.error })
+    }
+  }
+
+  /** Trades a login code (once, within OAUTH_LOGIN_CODE_TTL_SECONDS) for a token pair. */
+  async exchange(code: string, client: ClientContext): Promise<TokenPair> {
+    const record = await this.deps.db.oneTimeTokens.consume(
+      hashOpaqueToken(code),
+      'oauth_login',
+      this.deps.now(),
+    )
+    const user = record ? await this.deps.db.users.findById(record.userId) : undefined
+    if (!record || !user?.isActive) {
+      throw new HttpProblem(
+        400,
+        'invalid_token',
+        'The login code is not valid: unknown, expired or used.',
+      )
+    }
+    const pair = await this.deps.accounts.startSession(user, client)
+    await this.deps.accounts.audit('login_succeeded', user.id, client, {
+      via: JSON.parse(record.data ?? '{}').provider,
+    })
+    return pair
+  }
+
+  async identities(userId: string): Promise<IdentityList> {
+    const rows = await this.deps.db.identities.listForUser(userId)
+    return {
+      items: rows.map((r) => ({
+        provider: r.provider as ProviderId,
+        email: r.email,
+        created_at: r.createdAt.toISOString(),
+      })),
+    }
+  }
+
+  /** Unlinks a provider, unless it is the last way to sign in. */
+  async unlink(userId: string, provider: string, client: ClientContext): Promise<void> {
+    const user = await this.deps.db.users.findById(userId)
+    const rows = await this.deps.db.identities.listForUser(userId)
+    if (!user || !rows.some((r) => r.provider === provider)) {
+      throw new HttpProblem(404, 'not_found', `No ${provider} identity is linked.`)
+    }
+    if (!user.passwordHash && rows.length === 1) {
+      throw new HttpProblem(
+        409,
+        'last_sign_in_method',
+        'This is your only way to sign in: set a password first.',
+      )
+    }
+    await this.deps.db.identities.delete(userId, provider)
+    await this.deps.accounts.audit('identity_unlinked', userId, client, { provider })
+  }
+
+  /**
+   * The account a provider identity signs in to: the one already linked; else an existing
+   * account with the same email, only when the provider asserts the email is verified; else a
+   * new account without a password (a password can be set through the reset flow).
+   */
+  private async resolveAccount(
+    provider: ProviderId,
+    profile: ProviderProfile,
+    client: ClientContext,
+  ): Promise<UserRecord> {
+    const linked = await this.deps.db.identities.findByProviderUser(
+      provider,
+      profile.providerUserId,
+    )
+    if (linked) {
+      const user = await this.deps.db.users.findById(linked.userId)
+      if (!user) throw new CallbackFailure('provider_error', 'identity without user')
+      if (!user.isActive) throw new CallbackFailure('account_disabled', 'account disabled')
+      return user
+    }
+    const email = profile.email?.trim().toLowerCase()
+    if (!email) throw new CallbackFailure('email_unavailable', 'the provider gave no usable email')
+    const now = this.deps.now()
+    const existing = await this.deps.db.users.findByEmail(email)
+    if (existing) {
+      if (!profile.emailVerified) {
+        // An unverified provider email must never take over the account that owns it.
+        throw new CallbackFailure(
+          'account_exists',
+          'email taken; provider does not assert it is verified',
+        )
+      }
+      if (!existing.isActive) throw new CallbackFailure('account_disabled', 'account disabled')
+      await this.link(existing.id, provider, profile, email, now)
+      await this.deps.accounts.audit('identity_linked', existing.id, client, { provider })
+      return existing
+    }
+    let user: UserRecord
+    try {
+      user = await this.deps.db.users.create({
+        id: newId(),
+        email,
+        emailVerified: profile.emailVerified,
+        passwordHash: null,
+        name: profile.name?.slice(0, 200) ?? null,
+        createdAt: now,
+        updatedAt: now,
+      })
+    } catch (error) {
+      if (error instanceof UniqueViolationError) {
+        throw new CallbackFailure('account_exists', 'email registered concurrently')
+      }
+      throw error
+    }
+    await this.link(user.id, provider, profile, email, now)
+    await this.deps.accounts.audit('user_registered', user.id, client, { via: provider })
+    return user
+  }
+
+  private async link(
+    userId: string,
+    provider: ProviderId,
+    profile: ProviderProfile,
+    email: string,
+    now: Date,
+  ) {
+    try {
+      await this.deps.db.identities.create({
+        id: newId(),
+        userId,
+        provider,
+        providerUserId: profile.providerUserId,
+        email,
+        createdAt: now,
+      })
+    } catch (error) {
+      if (error instanceof UniqueViolationError) {
+        throw new CallbackFailure(
+          'account_exists',
+          'identity linked concurrently or provider already linked',
+        )
+      }
+      throw error
+    }
+  }
+
+  private async issueLoginCode(user: UserRecord, provider: ProviderId): Promise<string> {
+    const code = newOpaqueToken()
+    const now = this.deps.now()
+    await this.deps.db.oneTimeTokens.issue({
+      id: newId(),
+      userId: user.id,
+      purpose: 'oauth_login',
+      tokenHash: hashOpaqueToken(code),
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + this.deps.config.OAUTH_LOGIN_CODE_TTL_SECONDS * 1000),
+      data: JSON.stringify({ provider }),
+    })
+    return code
+  }
+
+  private redirect(target: string, params: Record<string, string>): string {
+    const url = new URL(target)
+    for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value)
+    return url.toString()
+  }
+
+  private clientId(provider: ProviderId): string {
+    const key = `${provider.toUpperCase()}_CLIENT_ID` as 'GOOGLE_CLIENT_ID'
+    return this.deps.config[key] ?? ''
+  }
+
+  private forgetExpiredStates(now: number): void {
+    for (const [state, expiresAt] of this.spentStates) {
+      if (expiresAt > now) break // insertion order ≈ expiry order
+      this.spentStates.delete(state)
+    }
+  }
+}
