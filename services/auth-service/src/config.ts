@@ -163,6 +163,8 @@ export const AuthConfigSchema = z
       .string()
       .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
       .optional(),
+    /** Prefix of the rate-limit keys in Redis: deployments sharing one Redis need their own. */
+    RATE_LIMIT_REDIS_PREFIX: z.string().min(1).max(100).default('authpair:rl:'),
     /** Logins per client address per minute. */
     RATE_LIMIT_LOGIN_PER_IP: z.coerce.number().int().min(1).default(30),
     /** Logins per account (email) per 15 minutes, whatever the address. */

@@ -53,7 +53,7 @@ export default fp<{ config: AuthConfig }>(
     }
     await fastify.register(rateLimit, {
       global: false,
-      ...(redis ? { redis, nameSpace: 'authpair:rl:' } : {}),
+      ...(redis ? { redis, nameSpace: config.RATE_LIMIT_REDIS_PREFIX } : {}),
       skipOnError: false,
     })
 

@@ -1,0 +1,275 @@
+/**
+ * The production shape, through the real nginx: the gateway template rendered as the image
+ * renders it, two replicas of each service on PostgreSQL and Redis. Needs nginx (Debian's
+ * package), PostgreSQL and Redis; skipped loudly without them unless REQUIRE_NGINX=1 (CI).
+ */
+import { request as httpRequest } from 'node:http'
+import { createTestDatabase, probePostgres, type TestDatabase } from '@authpair/db/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { nginxAvailable, type ProdShape, startProdShape } from '../src/prod-shape.js'
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
+let shape: ProdShape | undefined
+let database: TestDatabase | undefined
+let skipReason: string | undefined
+
+beforeAll(async () => {
+  const nginx = nginxAvailable()
+  const pg = await probePostgres()
+  skipReason = !nginx.ok
+    ? nginx.reason
+    : !pg.ok
+      ? `PostgreSQL unreachable: ${pg.reason}`
+      : undefined
+  if (skipReason) {
+    if (process.env.REQUIRE_NGINX === '1')
+      throw new Error(`the nginx end-to-end suite is required: ${skipReason}`)
+    console.warn(`\n!!! SKIPPED: the real-nginx end-to-end suite: ${skipReason}\n`)
+    return
+  }
+  database = await createTestDatabase('postgres')
+  shape = await startProdShape({
+    databaseUrl: database.url,
+    redisUrl: REDIS_URL,
+    replicas: 2,
+    adminAllowIps: ['127.0.0.1'],
+    rates: { login: '100r/s', register: '100r/s', refresh: '100r/s', forgot: '100r/s' },
+    env: {
+      RATE_LIMIT_LOGIN_PER_IP: '6',
+      // Redis outlives the run: this run's counters must not meet an earlier run's.
+      RATE_LIMIT_REDIS_PREFIX: `authpair-e2e-${process.pid}-${Date.now()}:`,
+      RATE_LIMIT_REGISTER_PER_IP: '1000',
+      RATE_LIMIT_LOGIN_PER_ACCOUNT: '1000',
+    },
+  })
+}, 120_000)
+
+afterAll(async () => {
+  await shape?.stop()
+  await database?.drop()
+})
+
+interface Reply {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  body: string
+  json: () => Record<string, unknown>
+}
+
+function call(
+  method: string,
+  path: string,
+  options: { body?: unknown; raw?: Buffer; headers?: Record<string, string>; from?: string } = {},
+): Promise<Reply> {
+  // The raw path, unparsed: '//admin/users' must reach nginx as written.
+  const url = new URL(shape?.gatewayUrl ?? 'http://127.0.0.1')
+  const payload =
+    options.raw ??
+    (options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body)))
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        path,
+        method,
+        localAddress: options.from ?? '127.0.0.1',
+        headers: {
+          ...(payload
+            ? { 'content-type': 'application/json', 'content-length': String(payload.length) }
+            : {}),
+          ...options.headers,
+        },
+      },
+      (res) => {
+        let body = ''
+        res.setEncoding('utf8')
+        res.on('data', (c) => {
+          body += c
+        })
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body,
+            json: () => JSON.parse(body),
+          }),
+        )
+      },
+    )
+    req.on('error', reject)
+    req.end(payload)
+  })
+}
+
+const live = () => {
+  if (!shape) throw new Error(`skipped: ${skipReason}`)
+  return shape
+}
+
+describe('through the real nginx', () => {
+  let admin = ''
+  let user = { access: '', refresh: '' }
+
+  it('routes every public route to its service', async (ctx) => {
+    if (skipReason) return ctx.skip()
+    live()
+    for (const path of [
+      '/.well-known/jwks.json',
+      '/auth/.well-known/jwks.json',
+      '/.well-known/openid-configuration',
+      '/auth/oauth/providers',
+    ]) {
+      expect((await call('GET', path)).status, path).toBe(200)
+    }
+    expect(
+      (
+        await call('POST', '/auth/register', {
+          body: { email: 'nginx-user@example.com', password: 'amber-falcon-river-2' },
+        })
+      ).status,
+    ).toBe(201)
+    expect(
+      (
+        await call('POST', '/auth/register', {
+          body: { email: 'nginx-admin@example.com', password: 'amber-falcon-river-2' },
+        })
+      ).status,
+    ).toBe(201)
+    const login = await call('POST', '/auth/login', {
+      body: { email: 'nginx-user@example.com', password: 'amber-falcon-river-2' },
+    })
+    expect(login.status).toBe(200)
+    user = {
+      access: String(login.json().access_token),
+      refresh: String(login.json().refresh_token),
+    }
+    expect(
+      (await call('GET', '/users/me', { headers: { authorization: `Bearer ${user.access}` } }))
+        .status,
+    ).toBe(200)
+    expect(
+      (await call('GET', '/auth/sessions', { headers: { authorization: `Bearer ${user.access}` } }))
+        .status,
+    ).toBe(200)
+    expect((await call('GET', '/auth/docs/json')).status).toBe(200) // docs: allowlisted address
+  })
+
+  it('does not route /health, /ready or /metrics, and answers 404 problem+json', async (ctx) => {
+    if (skipReason) return ctx.skip()
+    for (const path of ['/health', '/ready', '/metrics', '/nothing', '/AUTH/login']) {
+      const res = await call('GET', path)
+      expect(res.status, path).toBe(404)
+      expect(res.headers['content-type']).toBe('application/problem+json')
+      expect(res.json().code).toBe('not_found')
+    }
+  })
+
+  it('serves /admin/ only to the allowlist, whatever X-Forwarded-For claims', async (ctx) => {
+    if (skipReason) return ctx.skip()
+    const db = await import('@authpair/db')
+    const handle = db.openDatabase(db.parseDatabaseUrl(database?.url))
+    const row = await handle.users.findByEmail('nginx-admin@example.com')
+    await handle.users.update(row?.id ?? '', { role: 'admin', updatedAt: new Date() })
+    await handle.close()
+    const login = await call('POST', '/auth/login', {
+      body: { email: 'nginx-admin@example.com', password: 'amber-falcon-river-2' },
+    })
+    admin = String(login.json().access_token)
+    const auth = { authorization: `Bearer ${admin}` }
+    expect((await call('GET', '/admin/users', { headers: auth })).status).toBe(200)
+    expect((await call('GET', '/admin/auth/keys', { headers: auth })).status).toBe(200)
+    for (const path of [
+      '/admin/users',
+      '/admin/auth/keys',
+      '/%61dmin/users',
+      '/x/../admin/users',
+      '//admin/users',
+    ]) {
+      const outside = await call('GET', path, {
+        from: '127.0.0.2',
+        headers: { ...auth, 'x-forwarded-for': '127.0.0.1', 'x-real-ip': '127.0.0.1' },
+      })
+      expect(outside.status, path).toBe(403)
+      expect(outside.json().code).toBe('forbidden')
+    }
+    expect((await call('GET', '/auth/docs/json', { from: '127.0.0.2' })).status).toBe(403)
+  })
+
+  it('holds the login limit across two replicas, and spoofed X-Forwarded-For does not reset it', async (ctx) => {
+    if (skipReason) return ctx.skip()
+    const statuses: number[] = []
+    for (let i = 0; i < 8; i++) {
+      const res = await call('POST', '/auth/login', {
+        from: '127.0.0.3',
+        body: { email: `nobody${i}@example.com`, password: 'wrong-password-x' },
+        headers: { 'x-forwarded-for': `198.51.100.${i}` },
+      })
+      statuses.push(res.status)
+    }
+    // RATE_LIMIT_LOGIN_PER_IP=6, counted in Redis by both replicas (nginx alternates them)
+    expect(statuses.slice(0, 6)).toEqual([401, 401, 401, 401, 401, 401])
+    expect(statuses.slice(6)).toEqual([429, 429])
+    const authReplicas = live().services.filter((s) => s.name.startsWith('auth'))
+    for (const replica of authReplicas) {
+      expect(replica.logs.some((l) => l.includes('"url":"/auth/login"'))).toBe(true)
+    }
+  })
+
+  it('refreshes a session made on one replica on the other', async (ctx) => {
+    if (skipReason) return ctx.skip()
+    let refresh = user.refresh
+    for (let i = 0; i < 4; i++) {
+      const res = await call('POST', '/auth/token/refresh', { body: { refresh_token: refresh } })
+      expect(res.status).toBe(200)
+      refresh = String(res.json().refresh_token)
+    }
+    for (const replica of live().services.filter((s) => s.name.startsWith('auth'))) {
+      expect(
+        replica.logs.some((l) => l.includes('"url":"/auth/token/refresh"')),
+        replica.name,
+      ).toBe(true)
+    }
+  })
+
+  it('refuses a 1 MB body with its own 413 problem+json', async (ctx) => {
+    if (skipReason) return ctx.skip()
+    const res = await call('POST', '/auth/register', { raw: Buffer.alloc(1_048_576, 'a') })
+    expect(res.status).toBe(413)
+    expect(res.headers['content-type']).toBe('application/problem+json')
+    expect(res.json()).toMatchObject({ status: 413, code: 'payload_too_large' })
+  })
+
+  it('adds the security headers and passes the client’s request id to the service logs', async (ctx) => {
+    if (skipReason) return ctx.skip()
+    const id = `trace-${Date.now()}`
+    const res = await call('GET', '/users/me', {
+      headers: { 'x-request-id': id, authorization: `Bearer ${user.access}` },
+    })
+    expect(res.headers['x-content-type-options']).toBe('nosniff')
+    expect(res.headers['x-frame-options']).toBe('DENY')
+    expect(res.headers['referrer-policy']).toBe('no-referrer')
+    expect(res.headers['x-request-id']).toBe(id)
+    expect(
+      live().services.some((s) => s.logs.some((l) => l.includes(`"request_id":"${id}"`))),
+    ).toBe(true)
+    const invented = await call('GET', '/.well-known/jwks.json')
+    expect(String(invented.headers['x-request-id'])).toMatch(/^[0-9a-f]{32}$/)
+  })
+
+  it('records the address nginx saw, not the one the client claimed', async (ctx) => {
+    if (skipReason) return ctx.skip()
+    const login = await call('POST', '/auth/login', {
+      from: '127.0.0.4',
+      body: { email: 'nginx-user@example.com', password: 'amber-falcon-river-2' },
+      headers: { 'x-forwarded-for': '203.0.113.99' },
+    })
+    const sessions = await call('GET', '/auth/sessions', {
+      headers: { authorization: `Bearer ${login.json().access_token}` },
+    })
+    const current = (sessions.json().items as { current: boolean; ip: string }[]).find(
+      (s) => s.current,
+    )
+    expect(current?.ip).toBe('127.0.0.4')
+  })
+})
