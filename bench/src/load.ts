@@ -1,0 +1,52 @@
+import autocannon from 'autocannon'
+
+export interface LoadResult {
+  requestsPerSecond: number
+  p50Ms: number
+  p99Ms: number
+  /** Non-2xx answers, socket errors and timeouts: an error is never throughput. */
+  errors: number
+  total: number
+}
+
+export interface LoadOptions {
+  url: string
+  connections: number
+  seconds: number
+  warmupSeconds: number
+  method?: 'GET' | 'POST'
+  headers?: Record<string, string>
+  body?: string
+  /** Per-connection request sequence (autocannon `requests`), for stateful scenarios. */
+  requests?: autocannon.Request[]
+}
+
+function run(options: LoadOptions, seconds: number): Promise<autocannon.Result> {
+  return autocannon({
+    url: options.url,
+    connections: options.connections,
+    duration: seconds,
+    method: options.method ?? 'GET',
+    headers: options.headers ?? {},
+    ...(options.body ? { body: options.body } : {}),
+    ...(options.requests ? { requests: options.requests } : {}),
+    timeout: 10,
+  })
+}
+
+/**
+ * A closed loop: warm-up on the same shape first, then the measured window.
+ */
+export async function load(options: LoadOptions): Promise<LoadResult> {
+  if (options.warmupSeconds > 0) await run(options, options.warmupSeconds)
+  const result = await run(options, options.seconds)
+  const ok = result['2xx']
+  const errors = result.non2xx + result.errors + result.timeouts
+  return {
+    requestsPerSecond: ok / options.seconds,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    errors,
+    total: ok + errors,
+  }
+}

@@ -1,0 +1,416 @@
+#!/usr/bin/env node
+/**
+ * `pnpm bench [--db sqlite|postgres] [--seconds N] [--smoke]`
+ *
+ * Starts the system itself, measures the machine's ceilings (bare Fastify, raw argon2id, raw
+ * node:crypto) and each scenario side by side in one run, and reports ratios: these machines are
+ * shared and noisy, so an absolute number only means something next to its baseline. Services
+ * run on core 0, the load generator on core 1 (taskset). Writes bench/results/<stamp>.json,
+ * .md and a chart (.svg), and prints the table.
+ */
+import { spawn, spawnSync } from 'node:child_process'
+import { createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { migrateDatabase, parseDatabaseUrl } from '@authpair/db'
+import { createTestDatabase, type TestDatabase } from '@authpair/db/testing'
+import { createVerifier } from '@authpair/jwt-verify'
+import type autocannon from 'autocannon'
+import { type LoadResult, load } from './load.js'
+import { peakRssMb, pinned, type Started, startNode, stop, tasksetAvailable } from './processes.js'
+import { type Row, renderReport } from './report.js'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const root = resolve(here, '../..')
+
+if (tasksetAvailable && process.env.BENCH_PINNED !== '1') {
+  const [command, args] = pinned(1, process.execPath, [
+    fileURLToPath(import.meta.url),
+    ...process.argv.slice(2),
+  ])
+  const child = spawn(command, args, {
+    stdio: 'inherit',
+    env: { ...process.env, BENCH_PINNED: '1' },
+  })
+  child.on('exit', (code) => process.exit(code ?? 1))
+} else {
+  await main()
+}
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`)
+  return i >= 0 ? process.argv[i + 1] : undefined
+}
+
+async function main(): Promise<void> {
+  const smoke = process.argv.includes('--smoke')
+  const dialect = arg('db') === 'postgres' ? 'postgres' : 'sqlite'
+  const seconds = smoke ? 1 : Number(arg('seconds') ?? 10)
+  const warmupSeconds = smoke ? 0 : Math.max(1, Math.round(seconds / 5))
+  const log = (line: string) => console.log(`bench: ${line}`)
+  log(
+    `${dialect}, ${seconds} s per scenario after ${warmupSeconds} s warm-up${smoke ? ' (smoke)' : ''}; taskset ${tasksetAvailable ? 'on (services core 0, load core 1)' : 'unavailable'}`,
+  )
+
+  const work = mkdtempSync(join(tmpdir(), 'authpair-bench-'))
+  let database: TestDatabase | undefined
+  const running: Started[] = []
+  try {
+    let databaseUrl: string
+    if (dialect === 'postgres') {
+      database = await createTestDatabase('postgres')
+      databaseUrl = database.url
+    } else {
+      databaseUrl = join(work, 'bench.db')
+      await migrateDatabase(parseDatabaseUrl(databaseUrl))
+    }
+    const unlimited = '1000000000'
+    const serviceEnv = {
+      DATABASE_URL: databaseUrl,
+      DATA_DIR: work,
+      KEY_ENCRYPTION_KEY: 'bench-key-encryption-key-0123456789abcdefgh',
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_LOGIN_PER_IP: unlimited,
+      RATE_LIMIT_LOGIN_PER_ACCOUNT: unlimited,
+      RATE_LIMIT_REGISTER_PER_IP: unlimited,
+      RATE_LIMIT_REFRESH_PER_IP: unlimited,
+      RATE_LIMIT_FORGOT_PER_IP: unlimited,
+    }
+    const auth = await startNode(
+      'auth-service',
+      join(root, 'services/auth-service/dist/server.js'),
+      serviceEnv,
+      '/ready',
+    )
+    running.push(auth)
+    const users = await startNode(
+      'users-service',
+      join(root, 'services/users-service/dist/server.js'),
+      {
+        ...serviceEnv,
+        JWKS_URL: `${auth.url}/auth/.well-known/jwks.json`,
+      },
+      '/ready',
+    )
+    running.push(users)
+    const bare = await startNode('bare-fastify', join(here, 'bare-server.js'), {})
+    running.push(bare)
+    log(
+      `cold start to ready: auth-service ${auth.coldStartMs.toFixed(0)} ms, users-service ${users.coldStartMs.toFixed(0)} ms`,
+    )
+
+    const post = (url: string, body: unknown) =>
+      fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      })
+    const password = 'quartz-meadow-lantern-horizon'
+    const registered = await post(`${auth.url}/auth/register`, {
+      email: 'bench@example.com',
+      password,
+    })
+    if (registered.status !== 201)
+      throw new Error(`bench account: register answered ${registered.status}`)
+    const loginPair = async () =>
+      (await (
+        await post(`${auth.url}/auth/login`, { email: 'bench@example.com', password })
+      ).json()) as {
+        access_token: string
+        refresh_token: string
+      }
+    const token = (await loginPair()).access_token
+    if (!token) throw new Error('bench account: login gave no access token')
+
+    const rows: Row[] = []
+    const base = { seconds, warmupSeconds }
+
+    // ---- baselines
+    const bareRun = await load({ ...base, url: `${bare.url}/`, connections: 50 })
+    log(`bare Fastify: ${bareRun.requestsPerSecond.toFixed(0)} req/s`)
+    const argon2 = (mode: 'verify' | 'hash') => {
+      const [command, args] = pinned(0, process.execPath, [
+        join(here, 'argon2-rate.js'),
+        mode,
+        '8',
+        String(Math.max(seconds, 2)),
+      ])
+      const out = spawnSync(command, args, { encoding: 'utf8' })
+      return (JSON.parse(out.stdout) as { opsPerSecond: number }).opsPerSecond
+    }
+    const argonVerify = argon2('verify')
+    const argonHash = argon2('hash')
+    log(
+      `raw argon2id (8 concurrent): ${argonVerify.toFixed(1)} verifications/s, ${argonHash.toFixed(1)} hashes/s`,
+    )
+    const cryptoRate = rawCryptoRates(seconds)
+    log(
+      `raw node:crypto RS256: ${cryptoRate.verify.toFixed(0)} verifications/s, ${cryptoRate.sign.toFixed(0)} signatures/s`,
+    )
+
+    // ---- scenarios
+    const lag = async (url: string) => {
+      const text = await (await fetch(`${url}/metrics`)).text()
+      return (
+        Number(/^\w*nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(text)?.[1] ?? Number.NaN) * 1000
+      )
+    }
+
+    const me = await load({
+      ...base,
+      url: `${users.url}/users/me`,
+      connections: 50,
+      headers: { authorization: `Bearer ${token}` },
+    })
+    rows.push(
+      row(
+        'me',
+        me,
+        bareRun.requestsPerSecond,
+        'bare Fastify',
+        0.5,
+        me.p99Ms < 10 ? '' : `p99 ${me.p99Ms} ms ≥ 10 ms`,
+      ),
+    )
+
+    await lag(auth.url)
+    const login = await load({
+      ...base,
+      url: `${auth.url}/auth/login`,
+      connections: 8,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'bench@example.com', password }),
+    })
+    const loginLag = await lag(auth.url)
+    rows.push(
+      row(
+        'login',
+        login,
+        argonVerify,
+        'raw argon2id verify ×8',
+        0.9,
+        loginLag <= 50 ? '' : `event loop stalled ${loginLag.toFixed(0)} ms`,
+        loginLag,
+      ),
+    )
+
+    let counter = 0
+    const registerRequests: autocannon.Request[] = [
+      {
+        method: 'POST',
+        path: '/auth/register',
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (req) => ({
+          ...req,
+          body: JSON.stringify({
+            email: `bench-${process.pid}-${++counter}@example.com`,
+            password,
+          }),
+        }),
+      },
+    ]
+    await lag(auth.url)
+    const register = await load({
+      ...base,
+      url: auth.url,
+      connections: 8,
+      requests: registerRequests,
+    })
+    const registerLag = await lag(auth.url)
+    rows.push(
+      row(
+        'register',
+        register,
+        argonHash,
+        'raw argon2id hash ×8',
+        0.85,
+        registerLag <= 50 ? '' : `event loop stalled ${registerLag.toFixed(0)} ms`,
+        registerLag,
+      ),
+    )
+
+    // refresh: every request spends a fresh token; each connection follows its own chain.
+    const refreshConnections = 16
+    const chains = async () =>
+      Promise.all(
+        Array.from({ length: refreshConnections }, () => loginPair().then((p) => p.refresh_token)),
+      )
+    // autocannon resets a connection's context at every loop, so the live tokens are shared: a
+    // request takes one, its response gives back the rotated one.
+    const refreshRun = async (pool: string[], runSeconds: number) => {
+      const requests: autocannon.Request[] = [
+        {
+          method: 'POST',
+          path: '/auth/token/refresh',
+          headers: { 'content-type': 'application/json' },
+          setupRequest: (req) => ({
+            ...req,
+            body: JSON.stringify({ refresh_token: pool.shift() }),
+          }),
+          onResponse: (status, body) => {
+            if (status === 200)
+              pool.push((JSON.parse(body) as { refresh_token: string }).refresh_token)
+          },
+        },
+      ]
+      return load({
+        seconds: runSeconds,
+        warmupSeconds: 0,
+        url: auth.url,
+        connections: refreshConnections,
+        requests,
+      })
+    }
+    if (warmupSeconds > 0) await refreshRun(await chains(), warmupSeconds)
+    const refresh = await refreshRun(await chains(), seconds)
+    rows.push(row('refresh', refresh, cryptoRate.sign, 'raw RS256 signatures', 0.4))
+
+    const jwks = await load({ ...base, url: `${auth.url}/.well-known/jwks.json`, connections: 50 })
+    rows.push(row('jwks', jwks, bareRun.requestsPerSecond, 'bare Fastify', 0.8))
+
+    const verifyRates = await verifierRates(auth.url, token, seconds)
+    rows.push({
+      scenario: 'verify',
+      requestsPerSecond: verifyRates.uncached,
+      p50Ms: undefined,
+      p99Ms: undefined,
+      errors: 0,
+      baseline: cryptoRate.verify,
+      baselineName: 'raw RS256 verifications',
+      ratio: verifyRates.uncached / cryptoRate.verify,
+      target: 0.9,
+      note: `cached: ${verifyRates.cached.toFixed(0)}/s`,
+    })
+
+    const rss = { auth: peakRssMb(auth.child), users: peakRssMb(users.child) }
+    log(
+      `peak RSS: auth-service ${rss.auth?.toFixed(0)} MB, users-service ${rss.users?.toFixed(0)} MB`,
+    )
+
+    const report = renderReport({
+      date: new Date().toISOString(),
+      dialect,
+      seconds,
+      smoke,
+      machine: machineLine(),
+      rows,
+      rssMb: rss,
+      coldStartMs: { auth: auth.coldStartMs, users: users.coldStartMs },
+    })
+    console.log(`\n${report.markdown}`)
+    const dir = join(root, 'bench', 'results')
+    mkdirSync(dir, { recursive: true })
+    const stamp = `${new Date().toISOString().replace(/[:.]/g, '-')}-${dialect}${smoke ? '-smoke' : ''}`
+    writeFileSync(join(dir, `${stamp}.json`), JSON.stringify(report.json, null, 2))
+    writeFileSync(join(dir, `${stamp}.md`), report.markdown)
+    writeFileSync(join(dir, `${stamp}.svg`), report.svg)
+    writeFileSync(join(dir, `latest-${dialect}.md`), report.markdown)
+    writeFileSync(join(dir, `latest-${dialect}.svg`), report.svg)
+    log(`wrote bench/results/${stamp}.{json,md,svg}`)
+    const errors = rows.reduce((sum, r) => sum + r.errors, 0)
+    if (errors > 0) {
+      console.error(
+        `bench: ${errors} request(s) failed: a failed request is an error, never throughput`,
+      )
+      process.exitCode = 1
+    }
+  } finally {
+    for (const s of running.reverse()) await stop(s.child)
+    await database?.drop()
+    rmSync(work, { recursive: true, force: true })
+  }
+}
+
+function row(
+  scenario: string,
+  result: LoadResult,
+  baseline: number,
+  baselineName: string,
+  target: number,
+  extraMiss = '',
+  eventLoopMaxMs?: number,
+): Row {
+  return {
+    scenario,
+    requestsPerSecond: result.requestsPerSecond,
+    p50Ms: result.p50Ms,
+    p99Ms: result.p99Ms,
+    errors: result.errors,
+    baseline,
+    baselineName,
+    ratio: result.requestsPerSecond / baseline,
+    target,
+    note: [
+      extraMiss,
+      eventLoopMaxMs !== undefined ? `event loop max ${eventLoopMaxMs.toFixed(1)} ms` : '',
+    ]
+      .filter(Boolean)
+      .join('; '),
+    ...(extraMiss ? { forcedMiss: true } : {}),
+  }
+}
+
+/** Raw RS256 with node:crypto: the ceilings for verify (verifications) and refresh (signatures). */
+function rawCryptoRates(seconds: number): { verify: number; sign: number } {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  const data = Buffer.from('eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJiZW5jaCJ9')
+  const signature = sign('sha256', data, privateKey)
+  const measure = (fn: () => void) => {
+    const deadline = performance.now() + Math.max(1, seconds / 2) * 1000
+    let n = 0
+    const started = performance.now()
+    while (performance.now() < deadline) {
+      fn()
+      n++
+    }
+    return n / ((performance.now() - started) / 1000)
+  }
+  return {
+    verify: measure(() => verify('sha256', data, publicKey, signature)),
+    sign: measure(() => sign('sha256', data, privateKey)),
+  }
+}
+
+/** packages/jwt-verify alone, in-process: tokens verified per second, cache off and on. */
+async function verifierRates(authUrl: string, token: string, seconds: number) {
+  const jwks = (await (await fetch(`${authUrl}/.well-known/jwks.json`)).json()) as {
+    keys: Record<string, unknown>[]
+  }
+  const key = createPublicKey({ key: jwks.keys[0] as never, format: 'jwk' })
+  const options = {
+    keyResolver: async () => key,
+    issuer: 'http://localhost:8080',
+    audience: 'authpair-api',
+  }
+  const measure = async (cacheMaxEntries: number) => {
+    const verifier = createVerifier({ ...options, cacheMaxEntries })
+    const deadline = performance.now() + Math.max(1, seconds / 2) * 1000
+    const started = performance.now()
+    let n = 0
+    while (performance.now() < deadline) {
+      await verifier.verify(token)
+      n++
+    }
+    return n / ((performance.now() - started) / 1000)
+  }
+  return { uncached: await measure(0), cached: await measure(10_000) }
+}
+
+function machineLine(): string {
+  const cpu = spawnSync('sh', ['-c', "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"], {
+    encoding: 'utf8',
+  }).stdout.trim()
+  const mem = spawnSync(
+    'sh',
+    ['-c', "grep MemTotal /proc/meminfo | awk '{print int($2/1048576)}'"],
+    { encoding: 'utf8' },
+  ).stdout.trim()
+  // nproc would say 1 here: this process is pinned to one core.
+  const cores = spawnSync('sh', ['-c', 'grep -c ^processor /proc/cpuinfo'], {
+    encoding: 'utf8',
+  }).stdout.trim()
+  return `${cores} cores (${cpu || 'unknown CPU'}), ${mem} GiB, Node ${process.version}`
+}
