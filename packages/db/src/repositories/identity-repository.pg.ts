@@ -1,19 +1,24 @@
-import { and, asc, eq } from 'drizzle-orm'
+import { and, asc, eq, sql } from 'drizzle-orm'
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
 import type { IdentityRecord, NewIdentity } from '../records.js'
 import * as schema from '../schema/pg.js'
 import type { IdentityRepository } from './identity-repository.js'
 
 export class PgIdentityRepository implements IdentityRepository {
-  constructor(private readonly db: PostgresJsDatabase<typeof schema>) {}
+  private readonly forUser
 
-  listForUser(userId: string): Promise<IdentityRecord[]> {
+  constructor(private readonly db: PostgresJsDatabase<typeof schema>) {
     const { identities } = schema
-    return this.db
+    this.forUser = db
       .select()
       .from(identities)
-      .where(eq(identities.userId, userId))
+      .where(eq(identities.userId, sql.placeholder('userId')))
       .orderBy(asc(identities.createdAt))
+      .prepare('identities_for_user')
+  }
+
+  listForUser(userId: string): Promise<IdentityRecord[]> {
+    return this.forUser.execute({ userId })
   }
 
   async findByProviderUser(

@@ -1,20 +1,26 @@
-import { and, asc, eq } from 'drizzle-orm'
+import { and, asc, eq, sql } from 'drizzle-orm'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import type { IdentityRecord, NewIdentity } from '../records.js'
 import * as schema from '../schema/sqlite.js'
 import type { IdentityRepository } from './identity-repository.js'
 
+const prepareForUser = (db: BetterSQLite3Database<typeof schema>) =>
+  db
+    .select()
+    .from(schema.identities)
+    .where(eq(schema.identities.userId, sql.placeholder('userId')))
+    .orderBy(asc(schema.identities.createdAt))
+    .prepare()
+
 export class SqliteIdentityRepository implements IdentityRepository {
   constructor(private readonly db: BetterSQLite3Database<typeof schema>) {}
 
+  /** Prepared on first use (the tables must exist), then reused: see user-repository.sqlite.ts. */
+  private forUser?: ReturnType<typeof prepareForUser>
+
   async listForUser(userId: string): Promise<IdentityRecord[]> {
-    const { identities } = schema
-    return this.db
-      .select()
-      .from(identities)
-      .where(eq(identities.userId, userId))
-      .orderBy(asc(identities.createdAt))
-      .all()
+    this.forUser ??= prepareForUser(this.db)
+    return this.forUser.all({ userId })
   }
 
   async findByProviderUser(

@@ -10,7 +10,23 @@ import {
 } from './user-repository.js'
 
 export class PgUserRepository implements UserRepository {
-  constructor(private readonly db: PostgresJsDatabase<typeof schema>) {}
+  // Named prepared statements: built once, planned once per connection (the hot path of
+  // GET /users/me and login).
+  private readonly byId
+  private readonly byEmail
+
+  constructor(private readonly db: PostgresJsDatabase<typeof schema>) {
+    this.byId = db
+      .select()
+      .from(schema.users)
+      .where(eq(schema.users.id, sql.placeholder('id')))
+      .prepare('users_by_id')
+    this.byEmail = db
+      .select()
+      .from(schema.users)
+      .where(eq(schema.users.email, sql.placeholder('email')))
+      .prepare('users_by_email')
+  }
 
   async create(user: NewUser): Promise<UserRecord> {
     const [row] = await this.db.insert(schema.users).values(user).returning()
@@ -18,12 +34,12 @@ export class PgUserRepository implements UserRepository {
   }
 
   async findById(id: string): Promise<UserRecord | undefined> {
-    const [row] = await this.db.select().from(schema.users).where(eq(schema.users.id, id))
+    const [row] = await this.byId.execute({ id })
     return row
   }
 
   async findByEmail(email: string): Promise<UserRecord | undefined> {
-    const [row] = await this.db.select().from(schema.users).where(eq(schema.users.email, email))
+    const [row] = await this.byEmail.execute({ email })
     return row
   }
 

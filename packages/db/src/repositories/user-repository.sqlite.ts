@@ -9,20 +9,44 @@ import {
   type UserRepository,
 } from './user-repository.js'
 
+const prepareById = (db: BetterSQLite3Database<typeof schema>) =>
+  db
+    .select()
+    .from(schema.users)
+    .where(eq(schema.users.id, sql.placeholder('id')))
+    .prepare()
+const prepareByEmail = (db: BetterSQLite3Database<typeof schema>) =>
+  db
+    .select()
+    .from(schema.users)
+    .where(eq(schema.users.email, sql.placeholder('email')))
+    .prepare()
+
 /** better-sqlite3 is synchronous: each method runs one statement and resolves with its result. */
 export class SqliteUserRepository implements UserRepository {
   constructor(private readonly db: BetterSQLite3Database<typeof schema>) {}
+
+  // Prepared once, on first use (preparing needs the tables to exist): building and preparing
+  // the statement per call dominated the hot path (GET /users/me) in a CPU profile.
+  private prepared?: {
+    byId: ReturnType<typeof prepareById>
+    byEmail: ReturnType<typeof prepareByEmail>
+  }
+  private get statements() {
+    this.prepared ??= { byId: prepareById(this.db), byEmail: prepareByEmail(this.db) }
+    return this.prepared
+  }
 
   async create(user: NewUser): Promise<UserRecord> {
     return this.db.insert(schema.users).values(user).returning().get()
   }
 
   async findById(id: string): Promise<UserRecord | undefined> {
-    return this.db.select().from(schema.users).where(eq(schema.users.id, id)).get()
+    return this.statements.byId.get({ id })
   }
 
   async findByEmail(email: string): Promise<UserRecord | undefined> {
-    return this.db.select().from(schema.users).where(eq(schema.users.email, email)).get()
+    return this.statements.byEmail.get({ email })
   }
 
   async update(id: string, patch: UserPatch): Promise<UserRecord | undefined> {
