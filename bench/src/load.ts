@@ -3,6 +3,7 @@ import autocannon from 'autocannon'
 export interface LoadResult {
   requestsPerSecond: number
   p50Ms: number
+  meanMs: number
   p99Ms: number
   /** Non-2xx answers, socket errors and timeouts: an error is never throughput. */
   errors: number
@@ -45,6 +46,7 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
   return {
     requestsPerSecond: ok / options.seconds,
     p50Ms: result.latency.p50,
+    meanMs: result.latency.mean,
     p99Ms: result.latency.p99,
     errors,
     total: ok + errors,

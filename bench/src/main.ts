@@ -10,6 +10,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto'
+import { once } from 'node:events'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -19,7 +20,15 @@ import { createTestDatabase, type TestDatabase } from '@authpair/db/testing'
 import { createVerifier } from '@authpair/jwt-verify'
 import type autocannon from 'autocannon'
 import { type LoadResult, load } from './load.js'
-import { peakRssMb, pinned, type Started, startNode, stop, tasksetAvailable } from './processes.js'
+import {
+  freePort,
+  peakRssMb,
+  pinned,
+  type Started,
+  startNode,
+  stop,
+  tasksetAvailable,
+} from './processes.js'
 import { type Row, renderReport } from './report.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -285,6 +294,28 @@ async function main(): Promise<void> {
       note: `cached: ${verifyRates.cached.toFixed(0)}/s`,
     })
 
+    // The gateway: nginx (same template as production) in front of `me` and in front of the
+    // bare route; what it adds per request in front of `me` must stay within 1.2x of what it
+    // adds in front of bare Fastify.
+    const gateway = await gatewayOverhead(users, bare, token, base)
+    if (gateway) {
+      rows.push({
+        scenario: 'gateway',
+        requestsPerSecond: gateway.meVia.requestsPerSecond,
+        p50Ms: gateway.meVia.p50Ms,
+        p99Ms: gateway.meVia.p99Ms,
+        errors: gateway.meVia.errors + gateway.bareVia.errors,
+        baseline: gateway.addedBareMs,
+        baselineName: 'nginx adds to bare',
+        // inverted: lower is better, so the "ratio" shown is allowance / actual
+        ratio: gateway.addedMeMs <= 0 ? 99 : (1.2 * gateway.addedBareMs) / gateway.addedMeMs,
+        target: 1,
+        note: `adds ${gateway.addedMeMs.toFixed(2)} ms to me vs ${gateway.addedBareMs.toFixed(2)} ms to bare (mean latency; limit 1.2x)`,
+      })
+    } else {
+      log('gateway rows skipped: nginx is not installed')
+    }
+
     const rss = { auth: peakRssMb(auth.child), users: peakRssMb(users.child) }
     log(
       `peak RSS: auth-service ${rss.auth?.toFixed(0)} MB, users-service ${rss.users?.toFixed(0)} MB`,
@@ -397,6 +428,69 @@ async function verifierRates(authUrl: string, token: string, seconds: number) {
     return n / ((performance.now() - started) / 1000)
   }
   return { uncached: await measure(0), cached: await measure(10_000) }
+}
+
+async function gatewayOverhead(
+  users: Started,
+  bare: Started,
+  token: string,
+  base: { seconds: number; warmupSeconds: number },
+) {
+  if (spawnSync('nginx', ['-v']).error) return undefined
+  const { renderGateway } = (await import(join(root, 'nginx/render.mjs'))) as {
+    renderGateway: (o: Record<string, unknown>) => { conf: string }
+  }
+  const measureVia = async (upstream: Started, headers: Record<string, string>) => {
+    const port = await freePort()
+    const dir = mkdtempSync(join(tmpdir(), 'authpair-bench-nginx-'))
+    const { conf } = renderGateway({
+      dir,
+      listen: `127.0.0.1:${port}`,
+      authUpstreams: [`127.0.0.1:${upstream.port}`],
+      usersUpstreams: [`127.0.0.1:${upstream.port}`],
+    })
+    // nginx shares the services' core, as a gateway container would share a host.
+    const [command, args] = pinned(0, 'nginx', ['-p', dir, '-c', conf, '-g', 'daemon off;'])
+    const child = spawn(command, args, { stdio: 'ignore' })
+    try {
+      for (let i = 0; i < 100; i++) {
+        if (
+          await fetch(`http://127.0.0.1:${port}/users/me`, { headers }).then(
+            (r) => r.ok,
+            () => false,
+          )
+        )
+          break
+        await new Promise((r) => setTimeout(r, 50))
+      }
+      const direct = await load({
+        ...base,
+        url: `${upstream.url}/users/me`,
+        connections: 50,
+        headers,
+      })
+      const via = await load({
+        ...base,
+        url: `http://127.0.0.1:${port}/users/me`,
+        connections: 50,
+        headers,
+      })
+      return { direct, via }
+    } finally {
+      child.kill('SIGQUIT')
+      await once(child, 'exit')
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+  const auth = { authorization: `Bearer ${token}` }
+  const me = await measureVia(users, auth)
+  const plain = await measureVia(bare, auth)
+  return {
+    meVia: me.via,
+    bareVia: plain.via,
+    addedMeMs: me.via.meanMs - me.direct.meanMs,
+    addedBareMs: plain.via.meanMs - plain.direct.meanMs,
+  }
 }
 
 function machineLine(): string {

@@ -43,7 +43,7 @@ export function renderReport(input: ReportInput) {
     '|---|---:|---:|---:|---:|---|---:|---:|---|---|',
     ...input.rows.map(
       (r) =>
-        `| ${r.scenario} | ${fmt(r.requestsPerSecond)} | ${fmt(r.p50Ms, 1)} | ${fmt(r.p99Ms, 1)} | ${r.errors} | ${r.baselineName}: ${fmt(r.baseline)}/s | ${fmt(r.ratio * 100)}% | ${fmt(r.target * 100)}% | ${met(r) ? 'yes' : '**no**'} | ${r.note} |`,
+        `| ${r.scenario} | ${fmt(r.requestsPerSecond)} | ${fmt(r.p50Ms, 1)} | ${fmt(r.p99Ms, 1)} | ${r.errors} | ${r.baselineName}: ${r.scenario === 'gateway' ? `${fmt(r.baseline, 2)} ms` : `${fmt(r.baseline)}/s`} | ${fmt(r.ratio * 100)}% | ${fmt(r.target * 100)}% | ${met(r) ? 'yes' : '**no**'} | ${r.note} |`,
     ),
     '',
     `Peak RSS under load: auth-service ${fmt(input.rssMb.auth)} MB, users-service ${fmt(input.rssMb.users)} MB (target < 150 MB: ${
