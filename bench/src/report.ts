@@ -67,7 +67,8 @@ export function renderReport(input: ReportInput) {
 <text x="${(96 + scale(r.ratio)).toFixed(1)}" y="${y + 15}" font-size="12">${fmt(r.ratio * 100)}%</text>`
     })
     .join('\n')
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" role="img">
+<title>authpair bench: ratio to baseline per scenario against its target, ${input.dialect}, ${input.date.slice(0, 10)}</title>
 <text x="8" y="18" font-size="14">Ratio to baseline (bar) against target (line), ${input.dialect}, ${input.date.slice(0, 10)}</text>
 ${bars}
 </svg>
