@@ -308,7 +308,8 @@ async function main(): Promise<void> {
         baseline: gateway.addedBareMs,
         baselineName: 'nginx adds to bare',
         // inverted: lower is better, so the "ratio" shown is allowance / actual
-        ratio: gateway.addedMeMs <= 0 ? 99 : (1.2 * gateway.addedBareMs) / gateway.addedMeMs,
+        // A negative difference is measurement noise: nothing measurable was added.
+        ratio: gateway.addedMeMs <= 0 ? 1 : (1.2 * gateway.addedBareMs) / gateway.addedMeMs,
         target: 1,
         note: `adds ${gateway.addedMeMs.toFixed(2)} ms to me vs ${gateway.addedBareMs.toFixed(2)} ms to bare (mean latency; limit 1.2x)`,
       })
