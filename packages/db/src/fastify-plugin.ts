@@ -1,4 +1,6 @@
+import type { FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import type { AuditClient } from './audit.js'
 import type { DatabaseTarget } from './connection-url.js'
 import { redactDatabaseUrl } from './connection-url.js'
 import type { Database, DatabaseOptions } from './database.js'
@@ -25,3 +27,15 @@ export const databasePlugin = fp<DatabasePluginOptions>(
   },
   { name: 'database', fastify: '5.x' },
 )
+
+/**
+ * The caller as the gateway saw it, for sessions and the audit trail: request.ip honours only
+ * the configured TRUST_PROXY, so a client cannot choose it.
+ */
+export function auditClientOf(request: FastifyRequest): AuditClient {
+  return {
+    ip: request.ip,
+    userAgent: request.headers['user-agent'],
+    requestId: String(request.id),
+  }
+}

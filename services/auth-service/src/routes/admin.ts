@@ -6,10 +6,10 @@ import {
   UserIdParamsSchema,
 } from '@authpair/contracts'
 import type { SigningKeyRecord } from '@authpair/db'
+import { auditClientOf } from '@authpair/db/fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { keyStatus } from '../keys/key-store.js'
-import { clientContext } from './client-context.js'
 
 const bearer = [{ bearerAuth: [] }]
 const denied = { 401: ProblemSchema, 403: ProblemSchema }
@@ -57,7 +57,7 @@ const adminRoutes: FastifyPluginAsyncZod<{ now: () => Date }> = async (fastify, 
     },
     async (request, reply) => {
       const key = await fastify.rotateSigningKey()
-      await fastify.accounts.audit('key_rotated', null, clientContext(request), {
+      await fastify.accounts.audit('key_rotated', null, auditClientOf(request), {
         kid: key.kid,
         actor_id: request.user?.userId,
       })
@@ -82,7 +82,7 @@ const adminRoutes: FastifyPluginAsyncZod<{ now: () => Date }> = async (fastify, 
         now: now(),
         reason: 'admin',
       })
-      await fastify.accounts.audit('sessions_revoked', request.params.id, clientContext(request), {
+      await fastify.accounts.audit('sessions_revoked', request.params.id, auditClientOf(request), {
         reason: 'admin',
         count,
         actor_id: request.user?.userId,

@@ -7,9 +7,9 @@ import {
   RegisterResponseSchema,
   TokenPairSchema,
 } from '@authpair/contracts'
+import { auditClientOf } from '@authpair/db/fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { clientContext } from './client-context.js'
 
 /** Token responses must never be cached (RFC 6749 §5.1). */
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' }
@@ -34,7 +34,7 @@ const credentialRoutes: FastifyPluginAsyncZod = async (fastify) => {
     async (request, reply) => {
       const user = await fastify.accounts.register(
         { ...request.body, acceptLanguage: request.headers['accept-language'] },
-        clientContext(request),
+        auditClientOf(request),
       )
       reply.code(201)
       return { user }
@@ -59,7 +59,7 @@ const credentialRoutes: FastifyPluginAsyncZod = async (fastify) => {
       },
     },
     async (request, reply) => {
-      const pair = await fastify.accounts.login(request.body, clientContext(request))
+      const pair = await fastify.accounts.login(request.body, auditClientOf(request))
       reply.headers(NO_STORE)
       return pair
     },
@@ -84,7 +84,7 @@ const credentialRoutes: FastifyPluginAsyncZod = async (fastify) => {
     async (request, reply) => {
       const pair = await fastify.accounts.refresh(
         request.body.refresh_token,
-        clientContext(request),
+        auditClientOf(request),
       )
       reply.headers(NO_STORE)
       return pair
@@ -102,7 +102,7 @@ const credentialRoutes: FastifyPluginAsyncZod = async (fastify) => {
       },
     },
     async (request, reply) => {
-      await fastify.accounts.logout(request.body.refresh_token, clientContext(request))
+      await fastify.accounts.logout(request.body.refresh_token, auditClientOf(request))
       return reply.code(204).send(null)
     },
   )

@@ -5,9 +5,9 @@ import {
   PasswordResetBodySchema,
   ProblemSchema,
 } from '@authpair/contracts'
+import { auditClientOf } from '@authpair/db/fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { clientContext } from './client-context.js'
 
 const ACCEPTED = { status: 'accepted' as const }
 
@@ -28,7 +28,7 @@ const emailRoutes: FastifyPluginAsyncZod = async (fastify) => {
     async (request, reply) => {
       const { email } = request.body
       const acceptLanguage = request.headers['accept-language']
-      const client = clientContext(request)
+      const client = auditClientOf(request)
       // The lookup, token and mail happen after the answer: its content and timing cannot tell
       // whether the address exists.
       fastify.runInBackground('password reset request', () =>
@@ -53,7 +53,7 @@ const emailRoutes: FastifyPluginAsyncZod = async (fastify) => {
       await fastify.accounts.resetPassword(
         request.body.token,
         request.body.password,
-        clientContext(request),
+        auditClientOf(request),
       )
       return reply.code(204).send(null)
     },
@@ -70,7 +70,7 @@ const emailRoutes: FastifyPluginAsyncZod = async (fastify) => {
       },
     },
     async (request, reply) => {
-      await fastify.accounts.verifyEmail(request.body.token, clientContext(request))
+      await fastify.accounts.verifyEmail(request.body.token, auditClientOf(request))
       return reply.code(204).send(null)
     },
   )

@@ -8,12 +8,12 @@ import {
   ProblemSchema,
   TokenPairSchema,
 } from '@authpair/contracts'
+import { auditClientOf } from '@authpair/db/fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { AuthConfig } from '../config.js'
 import { FLOW_TTL_SECONDS } from '../oauth/oauth-service.js'
 import { readCookie, STATE_COOKIE, stateCookieHeader } from '../oauth/state-cookie.js'
-import { clientContext } from './client-context.js'
 
 const oauthRoutes: FastifyPluginAsyncZod<{ config: AuthConfig }> = async (fastify, { config }) => {
   const secureCookie = config.ISSUER.startsWith('https://')
@@ -69,7 +69,7 @@ const oauthRoutes: FastifyPluginAsyncZod<{ config: AuthConfig }> = async (fastif
         request.params.provider,
         request.query,
         readCookie(request.headers.cookie, STATE_COOKIE),
-        clientContext(request),
+        auditClientOf(request),
       )
       // The flow is over whatever happened: the cookie goes.
       reply.header('set-cookie', stateCookieHeader('', 0, secureCookie))
@@ -90,7 +90,7 @@ const oauthRoutes: FastifyPluginAsyncZod<{ config: AuthConfig }> = async (fastif
       },
     },
     async (request, reply) => {
-      const pair = await fastify.oauth.exchange(request.body.code, clientContext(request))
+      const pair = await fastify.oauth.exchange(request.body.code, auditClientOf(request))
       reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' })
       return pair
     },
@@ -126,7 +126,7 @@ const oauthRoutes: FastifyPluginAsyncZod<{ config: AuthConfig }> = async (fastif
       await fastify.oauth.unlink(
         request.user?.userId ?? '',
         request.params.provider,
-        clientContext(request),
+        auditClientOf(request),
       )
       return reply.code(204).send(null)
     },

@@ -4,9 +4,9 @@ import {
   SessionIdParamsSchema,
   SessionListSchema,
 } from '@authpair/contracts'
+import { auditClientOf } from '@authpair/db/fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { clientContext } from './client-context.js'
 
 const bearer = [{ bearerAuth: [] }]
 
@@ -30,7 +30,7 @@ const sessionRoutes: FastifyPluginAsyncZod = async (fastify) => {
       },
     },
     async (request, reply) => {
-      await fastify.accounts.logoutAll(who(request).userId, clientContext(request))
+      await fastify.accounts.logoutAll(who(request).userId, auditClientOf(request))
       return reply.code(204).send(null)
     },
   )
@@ -77,7 +77,7 @@ const sessionRoutes: FastifyPluginAsyncZod = async (fastify) => {
       await fastify.accounts.revokeSession(
         who(request).userId,
         request.params.id,
-        clientContext(request),
+        auditClientOf(request),
       )
       return reply.code(204).send(null)
     },
@@ -100,7 +100,7 @@ const sessionRoutes: FastifyPluginAsyncZod = async (fastify) => {
         userId,
         sessionId,
         { currentPassword: request.body.current_password, newPassword: request.body.new_password },
-        clientContext(request),
+        auditClientOf(request),
       )
       return reply.code(204).send(null)
     },

@@ -8,12 +8,13 @@ import {
   UserIdParamsSchema,
 } from '@authpair/contracts'
 import { newId, recordAuditEvent, UniqueViolationError, type UserRecord } from '@authpair/db'
+import { auditClientOf } from '@authpair/db/fastify'
 import { passwordProblem } from '@authpair/passwords'
 import { HttpProblem } from '@authpair/service-kit'
+import type { FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { adminViewOf } from '../profiles.js'
-import { requestClient } from '../request-client.js'
 
 const security = [{ bearerAuth: [] }]
 const denied = { 401: ProblemSchema, 403: ProblemSchema }
@@ -36,7 +37,7 @@ const adminUserRoutes: FastifyPluginAsyncZod = async (fastify) => {
   fastify.addHook('preHandler', fastify.requireAdmin)
 
   const audit = (
-    request: Parameters<typeof requestClient>[0],
+    request: FastifyRequest,
     type: string,
     userId: string,
     data?: Record<string, unknown>,
@@ -47,7 +48,7 @@ const adminUserRoutes: FastifyPluginAsyncZod = async (fastify) => {
         type,
         userId,
         actorId: request.account?.id ?? null,
-        client: requestClient(request),
+        client: auditClientOf(request),
         data,
         at: new Date(),
       },

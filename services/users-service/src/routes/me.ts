@@ -5,12 +5,12 @@ import {
   UpdateMeBodySchema,
 } from '@authpair/contracts'
 import { recordAuditEvent, type UserRecord } from '@authpair/db'
+import { auditClientOf } from '@authpair/db/fastify'
 import { HttpProblem } from '@authpair/service-kit'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { UsersConfig } from '../config.js'
 import { profileOf } from '../profiles.js'
-import { requestClient } from '../request-client.js'
 
 const security = [{ bearerAuth: [] }]
 
@@ -104,7 +104,7 @@ const meRoutes: FastifyPluginAsyncZod<{ config: UsersConfig }> = async (fastify,
       await fastify.db.users.delete(user.id)
       await recordAuditEvent(
         fastify.db,
-        { type: 'user_deleted', userId: user.id, client: requestClient(request), at: now },
+        { type: 'user_deleted', userId: user.id, client: auditClientOf(request), at: now },
         (err) => request.log.error({ err }, 'could not record an audit event'),
       )
       return reply.code(204).send(null)
