@@ -1,7 +1,8 @@
-import { and, asc, count, eq, inArray, isNull, lte, or, sql } from 'drizzle-orm'
+import { asc, count, eq, inArray, isNull, sql } from 'drizzle-orm'
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
 import type { EmailOutboxRecord, NewEmailOutbox } from '../records.js'
 import * as schema from '../schema/pg.js'
+import { dueMail } from './conditions.js'
 import type { EmailOutboxRepository } from './email-outbox-repository.js'
 
 const { emailOutbox } = schema
@@ -19,13 +20,7 @@ export class PgEmailOutboxRepository implements EmailOutboxRepository {
       const due = await tx
         .select({ id: emailOutbox.id })
         .from(emailOutbox)
-        .where(
-          and(
-            isNull(emailOutbox.sentAt),
-            lte(emailOutbox.nextAttemptAt, now),
-            or(isNull(emailOutbox.lockedUntil), lte(emailOutbox.lockedUntil, now)),
-          ),
-        )
+        .where(dueMail(emailOutbox, now))
         .orderBy(asc(emailOutbox.nextAttemptAt))
         .limit(limit)
         .for('update', { skipLocked: true })

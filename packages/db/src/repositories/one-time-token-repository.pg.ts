@@ -1,19 +1,11 @@
-import { and, eq, gt, isNull } from 'drizzle-orm'
+import { and, eq, isNull } from 'drizzle-orm'
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
 import type { NewEmailOutbox, NewOneTimeToken, OneTimeTokenRecord } from '../records.js'
 import * as schema from '../schema/pg.js'
+import { activeToken } from './conditions.js'
 import type { OneTimePurpose, OneTimeTokenRepository } from './one-time-token-repository.js'
 
 const { oneTimeTokens, emailOutbox } = schema
-
-/** Unused, unexpired, of this purpose. */
-const active = (tokenHash: string, purpose: OneTimePurpose, now: Date) =>
-  and(
-    eq(oneTimeTokens.tokenHash, tokenHash),
-    eq(oneTimeTokens.purpose, purpose),
-    isNull(oneTimeTokens.usedAt),
-    gt(oneTimeTokens.expiresAt, now),
-  )
 
 export class PgOneTimeTokenRepository implements OneTimeTokenRepository {
   constructor(private readonly db: PostgresJsDatabase<typeof schema>) {}
@@ -44,7 +36,7 @@ export class PgOneTimeTokenRepository implements OneTimeTokenRepository {
     const [row] = await this.db
       .select()
       .from(oneTimeTokens)
-      .where(active(tokenHash, purpose, now))
+      .where(activeToken(oneTimeTokens, tokenHash, purpose, now))
     return row
   }
 
@@ -56,7 +48,7 @@ export class PgOneTimeTokenRepository implements OneTimeTokenRepository {
     const [row] = await this.db
       .update(oneTimeTokens)
       .set({ usedAt: now })
-      .where(active(tokenHash, purpose, now))
+      .where(activeToken(oneTimeTokens, tokenHash, purpose, now))
       .returning()
     return row
   }

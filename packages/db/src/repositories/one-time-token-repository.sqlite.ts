@@ -1,19 +1,11 @@
-import { and, eq, gt, isNull } from 'drizzle-orm'
+import { and, eq, isNull } from 'drizzle-orm'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import type { NewEmailOutbox, NewOneTimeToken, OneTimeTokenRecord } from '../records.js'
 import * as schema from '../schema/sqlite.js'
+import { activeToken } from './conditions.js'
 import type { OneTimePurpose, OneTimeTokenRepository } from './one-time-token-repository.js'
 
 const { oneTimeTokens, emailOutbox } = schema
-
-/** Unused, unexpired, of this purpose. */
-const active = (tokenHash: string, purpose: OneTimePurpose, now: Date) =>
-  and(
-    eq(oneTimeTokens.tokenHash, tokenHash),
-    eq(oneTimeTokens.purpose, purpose),
-    isNull(oneTimeTokens.usedAt),
-    gt(oneTimeTokens.expiresAt, now),
-  )
 
 /** Synchronous transaction callbacks: see session-repository.sqlite.ts. */
 export class SqliteOneTimeTokenRepository implements OneTimeTokenRepository {
@@ -48,7 +40,7 @@ export class SqliteOneTimeTokenRepository implements OneTimeTokenRepository {
     return this.db
       .select()
       .from(oneTimeTokens)
-      .where(active(tokenHash, purpose, now))
+      .where(activeToken(oneTimeTokens, tokenHash, purpose, now))
       .get()
   }
 
@@ -60,7 +52,7 @@ export class SqliteOneTimeTokenRepository implements OneTimeTokenRepository {
     return this.db
       .update(oneTimeTokens)
       .set({ usedAt: now })
-      .where(active(tokenHash, purpose, now))
+      .where(activeToken(oneTimeTokens, tokenHash, purpose, now))
       .returning()
       .get()
   }

@@ -1,13 +1,9 @@
-import { and, asc, eq, gt, type SQL, sql } from 'drizzle-orm'
+import { asc, eq, sql } from 'drizzle-orm'
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
 import type { NewUser, UserRecord } from '../records.js'
 import * as schema from '../schema/pg.js'
-import {
-  likePrefix,
-  type UserListQuery,
-  type UserPatch,
-  type UserRepository,
-} from './user-repository.js'
+import { userListFilter } from './conditions.js'
+import type { UserListQuery, UserPatch, UserRepository } from './user-repository.js'
 
 export class PgUserRepository implements UserRepository {
   // Named prepared statements: built once, planned once per connection (the hot path of
@@ -54,18 +50,10 @@ export class PgUserRepository implements UserRepository {
 
   async list(query: UserListQuery): Promise<UserRecord[]> {
     const { users } = schema
-    const conditions: (SQL | undefined)[] = [
-      query.afterId ? gt(users.id, query.afterId) : undefined,
-      query.emailPrefix
-        ? sql`${users.email} like ${likePrefix(query.emailPrefix)} escape '\\'`
-        : undefined,
-      query.role ? eq(users.role, query.role) : undefined,
-      query.isActive === undefined ? undefined : eq(users.isActive, query.isActive),
-    ]
     return this.db
       .select()
       .from(users)
-      .where(and(...conditions))
+      .where(userListFilter(users, query))
       .orderBy(asc(users.id))
       .limit(query.limit)
   }

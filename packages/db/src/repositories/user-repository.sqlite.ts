@@ -1,13 +1,9 @@
-import { and, asc, eq, gt, type SQL, sql } from 'drizzle-orm'
+import { asc, eq, sql } from 'drizzle-orm'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import type { NewUser, UserRecord } from '../records.js'
 import * as schema from '../schema/sqlite.js'
-import {
-  likePrefix,
-  type UserListQuery,
-  type UserPatch,
-  type UserRepository,
-} from './user-repository.js'
+import { userListFilter } from './conditions.js'
+import type { UserListQuery, UserPatch, UserRepository } from './user-repository.js'
 
 const prepareById = (db: BetterSQLite3Database<typeof schema>) =>
   db
@@ -55,18 +51,10 @@ export class SqliteUserRepository implements UserRepository {
 
   async list(query: UserListQuery): Promise<UserRecord[]> {
     const { users } = schema
-    const conditions: (SQL | undefined)[] = [
-      query.afterId ? gt(users.id, query.afterId) : undefined,
-      query.emailPrefix
-        ? sql`${users.email} like ${likePrefix(query.emailPrefix)} escape '\\'`
-        : undefined,
-      query.role ? eq(users.role, query.role) : undefined,
-      query.isActive === undefined ? undefined : eq(users.isActive, query.isActive),
-    ]
     return this.db
       .select()
       .from(users)
-      .where(and(...conditions))
+      .where(userListFilter(users, query))
       .orderBy(asc(users.id))
       .limit(query.limit)
       .all()
