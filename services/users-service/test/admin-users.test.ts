@@ -213,3 +213,81 @@ describe('admin API', () => {
     expect(tooMany.statusCode).toBe(400)
   })
 })
+
+describe('races over a real listener', () => {
+  let base: string
+  beforeAll(async () => {
+    base = await pair.users.listen({ host: '127.0.0.1', port: 0 })
+  })
+  const call = (method: string, path: string, token: string, body?: object) =>
+    fetch(`${base}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    })
+
+  it('demotes an admin in the middle of a burst of their admin requests: every request after the demotion answered is 403', async () => {
+    const victim = await pair.userWithToken('admin')
+    let demotedAt = Number.POSITIVE_INFINITY
+    const results: { started: number; status: number }[] = []
+    const burst = Array.from({ length: 40 }, async (_, i) => {
+      await new Promise((r) => setTimeout(r, i * 5))
+      const started = performance.now()
+      const res = await call('GET', '/admin/users?limit=5', victim.token)
+      results.push({ started, status: res.status })
+    })
+    const demotion = (async () => {
+      // Demote once some requests have been answered, while the rest are still to come.
+      while (results.length < 5) await new Promise((r) => setTimeout(r, 5))
+      const res = await call('PATCH', `/admin/users/${victim.userId}`, admin.token, {
+        role: 'user',
+      })
+      expect(res.status).toBe(200)
+      demotedAt = performance.now()
+    })()
+    await Promise.all([...burst, demotion])
+    const after = results.filter((r) => r.started > demotedAt)
+    const counts = { ok: 0, forbidden: 0, other: 0 }
+    for (const r of results) {
+      if (r.status === 200) counts.ok++
+      else if (r.status === 403) counts.forbidden++
+      else counts.other++
+    }
+    console.log(
+      `[race] ${process.env.TEST_DB ?? 'sqlite'}: admin demoted during 40 admin requests: ${counts.ok}x200 ${counts.forbidden}x403 ${counts.other} other; ${after.length} started after the demotion answered`,
+    )
+    expect(counts.other).toBe(0)
+    expect(after.length).toBeGreaterThan(0)
+    expect(after.every((r) => r.status === 403)).toBe(true)
+    expect(counts.ok).toBeGreaterThan(0) // the race really was a race: some came before
+    expect((await pair.users.db.users.findById(victim.userId))?.role).toBe('user')
+  })
+
+  it('deletes a user while others patch it: the row stays gone, patches answer 200 or 404, no session survives', async () => {
+    const target = await pair.userWithToken('user')
+    const patches = Array.from({ length: 20 }, (_, i) =>
+      call('PATCH', `/admin/users/${target.userId}`, admin.token, {
+        name: `racer ${i}`,
+        role: i % 2 ? 'admin' : 'user',
+      }),
+    )
+    const deletion = call('DELETE', `/admin/users/${target.userId}`, admin.token)
+    const statuses = (await Promise.all([...patches, deletion])).map((r) => r.status)
+    const deleteStatus = statuses.pop()
+    console.log(
+      `[race] ${process.env.TEST_DB ?? 'sqlite'}: 20 patches racing one delete: delete ${deleteStatus}, patches ${statuses.filter((s) => s === 200).length}x200 ${statuses.filter((s) => s === 404).length}x404`,
+    )
+    expect(deleteStatus).toBe(204)
+    expect(statuses.every((s) => s === 200 || s === 404)).toBe(true)
+    expect(await pair.users.db.users.findById(target.userId)).toBeUndefined()
+    const me = await pair.users.inject({
+      method: 'GET',
+      url: '/users/me',
+      headers: as(target.token),
+    })
+    expect(me.statusCode).toBe(401)
+  })
+})
