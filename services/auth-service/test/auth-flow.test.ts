@@ -123,29 +123,6 @@ describe('POST /auth/login', () => {
     expect(strip(unknown.json())).toEqual(strip(wrong.json()))
     expect(wrong.json().code).toBe('invalid_credentials')
   })
-
-  it('takes as long for an unknown email as for a wrong password (medians within 0.5x-2x)', async () => {
-    const { email } = await registered()
-    const samples = { wrong: [] as number[], unknown: [] as number[] }
-    for (let i = 0; i < 20; i++) {
-      for (const kind of ['wrong', 'unknown'] as const) {
-        const started = process.hrtime.bigint()
-        const res = await post('/auth/login', {
-          email: kind === 'wrong' ? email : `nobody${i}@example.com`,
-          password: 'not-the-password',
-        })
-        samples[kind].push(Number(process.hrtime.bigint() - started) / 1e6)
-        expect(res.statusCode).toBe(401)
-      }
-    }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0
-    const ratio = median(samples.unknown) / median(samples.wrong)
-    // Both pay one argon2id verification (~20 ms); without the dummy verification the unknown
-    // email would answer in about a millisecond, a ratio near 0.05. The band is wide because
-    // this runs beside other suites on two cores; measured alone the ratio is 0.9-1.1.
-    expect(ratio).toBeGreaterThan(0.5)
-    expect(ratio).toBeLessThan(2)
-  })
 })
 
 describe('POST /auth/token/refresh', () => {

@@ -139,7 +139,7 @@ describe('races', () => {
     report('reset link used 20 times at once', statuses)
     expect(statuses.filter((s) => s === 204 || s === 200)).toHaveLength(1)
     for (const r of responses.filter((r) => r.status === 400)) {
-      expect((await r.json()).code).toBe('invalid_token')
+      expect(((await r.json()) as { code: string }).code).toBe('invalid_token')
     }
     expect(statuses.filter((s) => s !== 400 && s !== 204 && s !== 200)).toEqual([])
 
