@@ -216,6 +216,73 @@ describe('through the real nginx', () => {
     }
   })
 
+  it('counts every spelling of /auth/login against the one limit, or refuses it', async (ctx) => {
+    if (skipReason) return ctx.skip()
+    const spellings = [
+      '/auth/login',
+      '//auth/login',
+      '/auth/login/',
+      '/auth/login?x=1',
+      '/auth/./login',
+      '/x/../auth/login',
+      '/auth/%6cogin',
+      '/AUTH/login',
+      '/auth//login',
+    ]
+    const seen: string[] = []
+    let counted = 0
+    for (let round = 0; round < 3; round++) {
+      for (const path of spellings) {
+        await new Promise((r) => setTimeout(r, 12)) // under nginx's own 100r/s outer limit
+        const res = await call('POST', path, {
+          from: '127.0.0.5',
+          body: { email: 'nobody-spelled@example.com', password: 'wrong-password-x' },
+        })
+        seen.push(`${path} ${res.status}`)
+        expect(res.headers['content-type'], path).toMatch(/^application\/problem\+json/)
+        // 401: reached the login route and was counted; 429: the limit; 404: no route there.
+        expect([401, 404, 429], path).toContain(res.status)
+        if (counted >= 6 && res.status !== 404) expect(res.status, path).toBe(429)
+        if (res.status === 401) counted++
+      }
+    }
+    console.log(`[smuggling] login spellings through nginx: ${seen.join(', ')}`)
+    // RATE_LIMIT_LOGIN_PER_IP=6: never more than six attempts got through, whatever the spelling,
+    // and the spellings that reach the route were tried more often than that.
+    expect(counted).toBe(6)
+    expect(seen.filter((line) => line.endsWith(' 429')).length).toBeGreaterThan(0)
+  })
+
+  it('validates or refuses a body whatever its Content-Type claims', async (ctx) => {
+    if (skipReason) return ctx.skip()
+    const variants = [
+      'application/json',
+      'application/json; charset=utf-8',
+      'application/JSON',
+      ' application/json',
+      'application/json\tx',
+      'application/json, text/plain',
+      'text/plain',
+      'text/plain; charset=utf-8',
+      'application/x-www-form-urlencoded',
+      'application/vnd.api+json',
+    ]
+    const seen: string[] = []
+    for (const contentType of variants) {
+      await new Promise((r) => setTimeout(r, 12)) // under nginx's own 100r/s outer limit
+      const res = await call('POST', '/auth/register', {
+        from: '127.0.0.6',
+        raw: Buffer.from(JSON.stringify({ email: 12, password: ['x'] })),
+        headers: { 'content-type': contentType },
+      })
+      seen.push(`${JSON.stringify(contentType)} ${res.status}`)
+      // Refused as a type (415) or validated and refused as a body (400): never accepted.
+      expect([400, 415], contentType).toContain(res.status)
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
+    }
+    console.log(`[smuggling] content types through nginx: ${seen.join(', ')}`)
+  })
+
   it('refreshes a session made on one replica on the other', async (ctx) => {
     if (skipReason) return ctx.skip()
     let refresh = user.refresh
