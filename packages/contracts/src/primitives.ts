@@ -44,7 +44,12 @@ export const IdSchema = z.uuid()
 export const RoleSchema = z.enum(['user', 'admin'])
 export type Role = z.infer<typeof RoleSchema>
 
-/** An opaque token a client hands back (refresh, reset, verification, login code). */
-export const OpaqueTokenSchema = z.string().min(1).max(512)
+/**
+ * An opaque token a client hands back (refresh, reset, verification, login code). Ours are 43
+ * characters; the bound is loose on purpose so that a wrong token of any plausible size (an
+ * access token sent as a refresh token, say) gets the route's own "not a valid token" answer
+ * rather than a schema error, while a body can still not make us hash megabytes.
+ */
+export const OpaqueTokenSchema = z.string().min(1).max(8192)
 
 export const TimestampSchema = z.iso.datetime({ offset: true }).describe('RFC 3339 timestamp')
