@@ -102,6 +102,18 @@ export class JwksCache {
   }
 
   /** The key for `kid`, usable with `alg`; throws JwtVerifyError otherwise. */
+  /**
+   * The key for kid when the cached JWKS is fresh and holds it with a fitting alg; otherwise
+   * undefined, and getKey decides (refetch, cool-down, errors). Lets a verification of a token
+   * under a known key run without waiting a promise turn.
+   */
+  peekKey(kid: string, alg: string): KeyObject | undefined {
+    if (!this.loaded || this.options.now() >= this.expiresAt) return undefined
+    const entry = this.keys.get(kid)
+    if (!entry || (entry.alg !== undefined && entry.alg !== alg)) return undefined
+    return entry.key
+  }
+
   async getKey(kid: string, alg: string): Promise<KeyObject> {
     const now = this.options.now()
     if (!this.loaded || now >= this.expiresAt) await this.refreshIfAllowed(now, false)

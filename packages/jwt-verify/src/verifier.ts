@@ -112,6 +112,21 @@ export function createVerifier(options: VerifierOptions): Verifier {
   // Keyed by the whole token string: any changed byte (header, claims or signature) is a miss.
   const verified = new Map<string, VerifiedToken>()
 
+  // Every token signed by one key carries the same header, so its decoded and checked form is
+  // kept, keyed by the encoded segment. Only headers that passed are kept, and at most 64: an
+  // attacker's made-up headers cost a decode each and can only churn this cache.
+  const headers = new Map<string, CheckedHeader>()
+  function checkedHeader(encoded: string): CheckedHeader | JwtVerifyError {
+    const known = headers.get(encoded)
+    if (known) return known
+    const checked = checkHeader(encoded, algorithms)
+    if (!(checked instanceof JwtVerifyError)) {
+      if (headers.size >= 64) headers.clear()
+      headers.set(encoded, checked)
+    }
+    return checked
+  }
+
   async function verify(token: string): Promise<VerifiedToken> {
     if (typeof token !== 'string' || token.length === 0) {
       throw new JwtVerifyError('token_missing', 'no token')
@@ -119,7 +134,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (token.length > maxTokenBytes) {
       throw new JwtVerifyError('token_too_large', `token over ${maxTokenBytes} bytes`)
     }
-    const cached = verified.get(token)
+    const cached = cacheMaxEntries > 0 ? verified.get(token) : undefined
     if (cached) {
       if (cached.claims.exp * 1000 + clockTolerance * 1000 > now()) return cached
       verified.delete(token)
@@ -138,25 +153,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
     ) {
       throw new JwtVerifyError('token_malformed', 'the token is not a compact JWS')
     }
-    const header = decodeJsonObject(encodedHeader)
-    if (!header)
-      throw new JwtVerifyError('token_malformed', 'the token header is not a JSON object')
-    for (const name of FORBIDDEN_HEADERS) {
-      if (name in header)
-        throw new JwtVerifyError('header_forbidden', `header "${name}" is refused`)
-    }
-    // RFC 7515 §4.1.11: no extension is understood here, so any crit is refused.
-    if ('crit' in header)
-      throw new JwtVerifyError('token_malformed', 'critical header extensions are refused')
-    if (typeof header.kid !== 'string' || header.kid.length === 0) {
-      throw new JwtVerifyError('kid_missing', 'the token names no key')
-    }
-    const alg = header.alg
-    if (typeof alg !== 'string' || !algorithms.includes(alg as SupportedAlgorithm)) {
-      throw new JwtVerifyError('alg_not_allowed', 'the token’s alg is not accepted')
-    }
-    const key: KeyObject = await resolveKey(header.kid, alg)
-    if (!keyFitsAlg(key, alg as SupportedAlgorithm)) {
+    const checked = checkedHeader(encodedHeader)
+    if (checked instanceof JwtVerifyError) throw checked
+    const { header, kid, alg } = checked
+    // A fresh cached JWKS answers without a promise turn; anything else goes through getKey.
+    const key: KeyObject = jwks?.peekKey(kid, alg) ?? (await resolveKey(kid, alg))
+    if (!keyFitsAlg(key, alg)) {
       throw new JwtVerifyError('alg_not_allowed', 'the token’s alg does not fit its key')
     }
     const signingInput = Buffer.from(`${encodedHeader}.${encodedPayload}`, 'ascii')
@@ -229,6 +231,36 @@ export function createVerifier(options: VerifierOptions): Verifier {
   }
 
   return { verify, jwks }
+}
+
+interface CheckedHeader {
+  header: Record<string, unknown>
+  kid: string
+  alg: SupportedAlgorithm
+}
+
+/** The protected header's own checks: JSON object, no key-carrying headers, no crit, kid, alg. */
+function checkHeader(
+  encoded: string,
+  algorithms: readonly SupportedAlgorithm[],
+): CheckedHeader | JwtVerifyError {
+  const header = decodeJsonObject(encoded)
+  if (!header) return new JwtVerifyError('token_malformed', 'the token header is not a JSON object')
+  for (const name of FORBIDDEN_HEADERS) {
+    if (name in header) return new JwtVerifyError('header_forbidden', `header "${name}" is refused`)
+  }
+  // RFC 7515 §4.1.11: no extension is understood here, so any crit is refused.
+  if ('crit' in header) {
+    return new JwtVerifyError('token_malformed', 'critical header extensions are refused')
+  }
+  if (typeof header.kid !== 'string' || header.kid.length === 0) {
+    return new JwtVerifyError('kid_missing', 'the token names no key')
+  }
+  const alg = header.alg
+  if (typeof alg !== 'string' || !algorithms.includes(alg as SupportedAlgorithm)) {
+    return new JwtVerifyError('alg_not_allowed', 'the token’s alg is not accepted')
+  }
+  return { header, kid: header.kid, alg: alg as SupportedAlgorithm }
 }
 
 /** Unpadded base64url (RFC 7515 §2); an empty segment fails later, where its meaning is checked. */
