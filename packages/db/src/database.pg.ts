@@ -13,11 +13,24 @@ import { PgSigningKeyRepository } from './repositories/signing-key-repository.pg
 import { PgUserRepository } from './repositories/user-repository.pg.js'
 import * as schema from './schema/pg.js'
 
+/**
+ * Seconds a pooled connection waits before its next connection attempt after a failed one.
+ * postgres.js's default grows as 3^n / 100 s up to 20 s, with n counted across the whole pool,
+ * and a query handed to a reconnecting connection waits that delay out before anything is
+ * tried: a few refused attempts into an outage, requests hang for 10-20 s instead of failing
+ * fast with 503, and keep hanging that long after the server is back. Capped at half a second;
+ * the jitter keeps replicas from reconnecting in step.
+ */
+function reconnectBackoffSeconds(failedAttempts: number): number {
+  return Math.min(0.05 * 2 ** failedAttempts, 0.5) * (0.5 + Math.random() / 2)
+}
+
 export function openPostgres(url: string, options: DatabaseOptions = {}): Database {
   const client = postgres(url, {
     max: options.poolMax ?? 10,
     connect_timeout: options.connectTimeoutSeconds ?? 5,
     idle_timeout: 60,
+    backoff: reconnectBackoffSeconds,
     onnotice: () => {},
   })
   const db = drizzle(client, { schema })
