@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { availableParallelism } from 'node:os'
 import { type Algorithm, hash, verify } from '@node-rs/argon2'
 
 /** Algorithm.Argon2id: the binding's enum is a const enum, which verbatimModuleSyntax cannot import. */
@@ -9,6 +10,13 @@ export interface Argon2Parameters {
   memoryKib: number
   iterations: number
   parallelism: number
+  /**
+   * How many hashes or verifications run at once; the rest wait their turn in arrival order.
+   * Default: the cores this process may use (os.availableParallelism()). More than that buys
+   * no throughput (the work is CPU-bound) but costs memoryKib each and holds libuv pool
+   * threads that DNS, file and other crypto work need.
+   */
+  maxConcurrent?: number
 }
 
 /** OWASP Password Storage Cheat Sheet: argon2id, 19 MiB, 2 iterations, parallelism 1. */
@@ -23,23 +31,51 @@ const PHC = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$/
  */
 export class PasswordHasher {
   private dummy: Promise<string> | undefined
+  private readonly maxConcurrent: number
+  private active = 0
+  private readonly waiting: (() => void)[] = []
 
-  constructor(private readonly params: Argon2Parameters) {}
+  constructor(private readonly params: Argon2Parameters) {
+    this.maxConcurrent = params.maxConcurrent ?? availableParallelism()
+    if (!Number.isInteger(this.maxConcurrent) || this.maxConcurrent < 1) {
+      throw new TypeError('maxConcurrent must be a positive integer')
+    }
+  }
+
+  /** Hashes or verifications running now, and waiting for a turn (for metrics and tests). */
+  get load(): { active: number; waiting: number } {
+    return { active: this.active, waiting: this.waiting.length }
+  }
 
   hash(password: string): Promise<string> {
-    return hash(password, {
-      algorithm: ARGON2ID,
-      memoryCost: this.params.memoryKib,
-      timeCost: this.params.iterations,
-      parallelism: this.params.parallelism,
-    })
+    return this.limited(() =>
+      hash(password, {
+        algorithm: ARGON2ID,
+        memoryCost: this.params.memoryKib,
+        timeCost: this.params.iterations,
+        parallelism: this.params.parallelism,
+      }),
+    )
+  }
+
+  /** Runs task when one of maxConcurrent slots is free; a finished task hands its slot on. */
+  private async limited<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active < this.maxConcurrent) this.active++
+    else await new Promise<void>((resolve) => this.waiting.push(resolve))
+    try {
+      return await task()
+    } finally {
+      const next = this.waiting.shift()
+      if (next) next()
+      else this.active--
+    }
   }
 
   /** Whether `password` matches; `needsRehash` when the hash was made with other parameters. */
   async verify(phc: string, password: string): Promise<{ valid: boolean; needsRehash: boolean }> {
     let valid = false
     try {
-      valid = await verify(phc, password)
+      valid = await this.limited(() => verify(phc, password))
     } catch {
       valid = false // a malformed stored hash never verifies
     }

@@ -16,6 +16,33 @@ describe('password hashing', () => {
     })
     expect((await hasher.verify('not a hash', 'x')).valid).toBe(false)
   })
+
+  it('runs at most maxConcurrent at once, the rest in arrival order, and frees the slot on failure', async () => {
+    const hasher = new PasswordHasher({ ...OWASP_ARGON2, memoryKib: 8192, maxConcurrent: 2 })
+    const phc = await hasher.hash('mellow-copper-kettle')
+    let peakActive = 0
+    let peakWaiting = 0
+    const finished: number[] = []
+    const jobs = Array.from({ length: 7 }, (_, i) =>
+      (i === 3
+        ? hasher.verify('not a hash', 'x')
+        : hasher.verify(phc, 'mellow-copper-kettle')
+      ).then(() => finished.push(i)),
+    )
+    const sampler = setInterval(() => {
+      peakActive = Math.max(peakActive, hasher.load.active)
+      peakWaiting = Math.max(peakWaiting, hasher.load.waiting)
+    }, 1)
+    peakActive = Math.max(peakActive, hasher.load.active)
+    peakWaiting = Math.max(peakWaiting, hasher.load.waiting)
+    await Promise.all(jobs)
+    clearInterval(sampler)
+    expect(peakActive).toBe(2)
+    expect(peakWaiting).toBe(5)
+    expect(hasher.load).toEqual({ active: 0, waiting: 0 })
+    expect(finished).toHaveLength(7)
+    expect(() => new PasswordHasher({ ...OWASP_ARGON2, maxConcurrent: 0 })).toThrow(TypeError)
+  })
 })
 
 describe('password rules (NIST SP 800-63B)', () => {

@@ -78,6 +78,8 @@ export const AuthConfigSchema = z
     ARGON2_ITERATIONS: z.coerce.number().int().min(1).max(10).default(2),
     /** argon2id parallelism (OWASP: 1). */
     ARGON2_PARALLELISM: z.coerce.number().int().min(1).max(8).default(1),
+    /** argon2id computations at once, the rest queue; unset = the cores this process may use. Each holds ARGON2_MEMORY_KIB. */
+    ARGON2_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
 
     /** SMTP server for outgoing mail (smtp://user:pass@host:587, smtps://… for TLS). Required in production; unset in development writes mail to the log. */
     SMTP_URL: z

@@ -53,6 +53,7 @@ export const UsersConfigSchema = z.object({
   ARGON2_MEMORY_KIB: z.coerce.number().int().min(8192).max(1_048_576).default(19_456),
   ARGON2_ITERATIONS: z.coerce.number().int().min(1).max(10).default(2),
   ARGON2_PARALLELISM: z.coerce.number().int().min(1).max(8).default(1),
+  ARGON2_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
 })
 
 export type UsersConfig = z.output<typeof UsersConfigSchema>

@@ -22,6 +22,7 @@ export default fp<{ config: AuthConfig; now: () => Date }>(
       memoryKib: config.ARGON2_MEMORY_KIB,
       iterations: config.ARGON2_ITERATIONS,
       parallelism: config.ARGON2_PARALLELISM,
+      ...(config.ARGON2_MAX_CONCURRENCY ? { maxConcurrent: config.ARGON2_MAX_CONCURRENCY } : {}),
     })
     preloadPasswordList()
     fastify.decorate('passwordHasher', hasher)

@@ -47,6 +47,7 @@ export default fp<{ config: UsersConfig }>(
         memoryKib: config.ARGON2_MEMORY_KIB,
         iterations: config.ARGON2_ITERATIONS,
         parallelism: config.ARGON2_PARALLELISM,
+        ...(config.ARGON2_MAX_CONCURRENCY ? { maxConcurrent: config.ARGON2_MAX_CONCURRENCY } : {}),
       }),
     )
     fastify.decorateRequest('account', null)
