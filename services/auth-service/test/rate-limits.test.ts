@@ -112,6 +112,13 @@ describe('brute-force limits in Redis (shared by replicas)', () => {
     expect((await login(b, uniqueEmail(), ip)).statusCode).toBe(429)
   })
 
+  it('answers its very first requests after start (does not 503 while Redis connects)', async () => {
+    const t = await app({ REDIS_URL, RATE_LIMIT_LOGIN_PER_IP: '10' })
+    const ip = randomIp()
+    const first = await Promise.all([1, 2, 3].map(() => login(t, uniqueEmail(), ip)))
+    expect(first.map((r) => r.statusCode)).toEqual([401, 401, 401])
+  })
+
   it('fails closed (503) when Redis cannot be reached, never unlimited', async () => {
     const t = await app({ REDIS_URL: 'redis://127.0.0.1:1' })
     const res = await login(t, uniqueEmail(), randomIp())
