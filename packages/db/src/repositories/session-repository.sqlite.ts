@@ -13,7 +13,7 @@ import {
 const { sessions, refreshTokens } = schema
 const p = sql.placeholder
 
-/** The statements of a rotation, the hot path of POST /auth/token/refresh. */
+/** The statements of sign-in and rotation (POST /auth/login, /auth/token/refresh). */
 const prepareRotation = (db: BetterSQLite3Database<typeof schema>) => ({
   tokenByHash: db
     .select()
@@ -41,6 +41,19 @@ const prepareRotation = (db: BetterSQLite3Database<typeof schema>) => ({
       createdAt: p('createdAt'),
       expiresAt: p('expiresAt'),
     })
+    .prepare(),
+  insertSession: db
+    .insert(sessions)
+    .values({
+      id: p('id'),
+      userId: p('userId'),
+      createdAt: p('createdAt'),
+      lastUsedAt: p('lastUsedAt'),
+      expiresAt: p('expiresAt'),
+      userAgent: p('userAgent'),
+      ip: p('ip'),
+    })
+    .returning()
     .prepare(),
   touchSession: db
     .update(sessions)
@@ -71,12 +84,44 @@ export class SqliteSessionRepository implements SessionRepository {
     session: NewSession,
     firstToken: Omit<NewRefreshToken, 'sessionId'>,
   ): Promise<SessionRecord> {
+    if (
+      session.revokedAt ||
+      session.revokedReason ||
+      firstToken.rotatedAt ||
+      firstToken.replacedBy
+    ) {
+      // Not how sessions start (tests set these up): the general path stores every column.
+      return this.db.transaction(
+        (tx) => {
+          const created = tx.insert(sessions).values(session).returning().get()
+          tx.insert(refreshTokens)
+            .values({ ...firstToken, sessionId: created.id })
+            .run()
+          return created
+        },
+        { behavior: 'immediate' },
+      )
+    }
+    const statements = this.statements
     return this.db.transaction(
-      (tx) => {
-        const created = tx.insert(sessions).values(session).returning().get()
-        tx.insert(refreshTokens)
-          .values({ ...firstToken, sessionId: created.id })
-          .run()
+      () => {
+        const created = statements.insertSession.get({
+          id: session.id,
+          userId: session.userId,
+          createdAt: session.createdAt,
+          lastUsedAt: session.lastUsedAt,
+          expiresAt: session.expiresAt,
+          userAgent: session.userAgent ?? null,
+          ip: session.ip ?? null,
+        })
+        if (!created) throw new Error('session insert returned no row')
+        statements.insertToken.run({
+          id: firstToken.id,
+          sessionId: created.id,
+          tokenHash: firstToken.tokenHash,
+          createdAt: firstToken.createdAt,
+          expiresAt: firstToken.expiresAt,
+        })
         return created
       },
       { behavior: 'immediate' },
