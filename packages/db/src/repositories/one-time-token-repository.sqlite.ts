@@ -1,4 +1,4 @@
-import { and, eq, isNull } from 'drizzle-orm'
+import { and, eq, isNull, sql } from 'drizzle-orm'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import type { NewEmailOutbox, NewOneTimeToken, OneTimeTokenRecord } from '../records.js'
 import * as schema from '../schema/sqlite.js'
@@ -6,26 +6,101 @@ import { activeToken } from './conditions.js'
 import type { OneTimePurpose, OneTimeTokenRepository } from './one-time-token-repository.js'
 
 const { oneTimeTokens, emailOutbox } = schema
+const p = sql.placeholder
+
+/** The statements of issuing a token with its mail (registration, reset, OAuth sign-in). */
+const prepareIssue = (db: BetterSQLite3Database<typeof schema>) => ({
+  voidEarlier: db
+    .update(oneTimeTokens)
+    // set() has no placeholder type: the time goes in as epoch ms, the column's storage.
+    .set({ usedAt: sql`${p('nowMs')}` })
+    .where(
+      and(
+        eq(oneTimeTokens.userId, p('userId')),
+        eq(oneTimeTokens.purpose, p('purpose')),
+        isNull(oneTimeTokens.usedAt),
+      ),
+    )
+    .prepare(),
+  insertToken: db
+    .insert(oneTimeTokens)
+    .values({
+      id: p('id'),
+      userId: p('userId'),
+      purpose: p('purpose'),
+      tokenHash: p('tokenHash'),
+      createdAt: p('createdAt'),
+      expiresAt: p('expiresAt'),
+      // A nullable time goes in as SQL (epoch ms or null): drizzle's timestamp encoder does not
+      // accept the null a placeholder may carry.
+      usedAt: sql`${p('usedAtMs')}`,
+      data: p('data'),
+    })
+    .returning()
+    .prepare(),
+  insertMail: db
+    .insert(emailOutbox)
+    .values({
+      id: p('id'),
+      kind: p('kind'),
+      toAddress: p('toAddress'),
+      subject: p('subject'),
+      textBody: p('textBody'),
+      htmlBody: p('htmlBody'),
+      createdAt: p('createdAt'),
+      attempts: p('attempts'),
+      nextAttemptAt: p('nextAttemptAt'),
+      lockedUntil: sql`${p('lockedUntilMs')}`,
+      sentAt: sql`${p('sentAtMs')}`,
+      lastError: p('lastError'),
+    })
+    .prepare(),
+})
 
 /** Synchronous transaction callbacks: see session-repository.sqlite.ts. */
 export class SqliteOneTimeTokenRepository implements OneTimeTokenRepository {
   constructor(private readonly db: BetterSQLite3Database<typeof schema>) {}
 
+  // Prepared once, on first use (the tables must exist by then).
+  private prepared?: ReturnType<typeof prepareIssue>
+
   async issue(token: NewOneTimeToken, mail?: NewEmailOutbox): Promise<OneTimeTokenRecord> {
+    this.prepared ??= prepareIssue(this.db)
+    const statements = this.prepared
     return this.db.transaction(
-      (tx) => {
-        tx.update(oneTimeTokens)
-          .set({ usedAt: token.createdAt })
-          .where(
-            and(
-              eq(oneTimeTokens.userId, token.userId),
-              eq(oneTimeTokens.purpose, token.purpose),
-              isNull(oneTimeTokens.usedAt),
-            ),
-          )
-          .run()
-        const row = tx.insert(oneTimeTokens).values(token).returning().get()
-        if (mail) tx.insert(emailOutbox).values(mail).run()
+      () => {
+        statements.voidEarlier.run({
+          nowMs: token.createdAt.getTime(),
+          userId: token.userId,
+          purpose: token.purpose,
+        })
+        const row = statements.insertToken.get({
+          id: token.id,
+          userId: token.userId,
+          purpose: token.purpose,
+          tokenHash: token.tokenHash,
+          createdAt: token.createdAt,
+          expiresAt: token.expiresAt,
+          usedAtMs: token.usedAt?.getTime() ?? null,
+          data: token.data ?? null,
+        })
+        if (!row) throw new Error('one-time token insert returned no row')
+        if (mail) {
+          statements.insertMail.run({
+            id: mail.id,
+            kind: mail.kind,
+            toAddress: mail.toAddress,
+            subject: mail.subject,
+            textBody: mail.textBody,
+            htmlBody: mail.htmlBody ?? null,
+            createdAt: mail.createdAt,
+            attempts: mail.attempts ?? 0,
+            nextAttemptAt: mail.nextAttemptAt,
+            lockedUntilMs: mail.lockedUntil?.getTime() ?? null,
+            sentAtMs: mail.sentAt?.getTime() ?? null,
+            lastError: mail.lastError ?? null,
+          })
+        }
         return row
       },
       { behavior: 'immediate' },

@@ -18,6 +18,24 @@ const prepareByEmail = (db: BetterSQLite3Database<typeof schema>) =>
     .where(eq(schema.users.email, sql.placeholder('email')))
     .prepare()
 
+const prepareCreate = (db: BetterSQLite3Database<typeof schema>) =>
+  db
+    .insert(schema.users)
+    .values({
+      id: sql.placeholder('id'),
+      email: sql.placeholder('email'),
+      emailVerified: sql.placeholder('emailVerified'),
+      passwordHash: sql.placeholder('passwordHash'),
+      name: sql.placeholder('name'),
+      locale: sql.placeholder('locale'),
+      role: sql.placeholder('role'),
+      isActive: sql.placeholder('isActive'),
+      createdAt: sql.placeholder('createdAt'),
+      updatedAt: sql.placeholder('updatedAt'),
+    })
+    .returning()
+    .prepare()
+
 /** better-sqlite3 is synchronous: each method runs one statement and resolves with its result. */
 export class SqliteUserRepository implements UserRepository {
   constructor(private readonly db: BetterSQLite3Database<typeof schema>) {}
@@ -27,14 +45,33 @@ export class SqliteUserRepository implements UserRepository {
   private prepared?: {
     byId: ReturnType<typeof prepareById>
     byEmail: ReturnType<typeof prepareByEmail>
+    create: ReturnType<typeof prepareCreate>
   }
   private get statements() {
-    this.prepared ??= { byId: prepareById(this.db), byEmail: prepareByEmail(this.db) }
+    this.prepared ??= {
+      byId: prepareById(this.db),
+      byEmail: prepareByEmail(this.db),
+      create: prepareCreate(this.db),
+    }
     return this.prepared
   }
 
   async create(user: NewUser): Promise<UserRecord> {
-    return this.db.insert(schema.users).values(user).returning().get()
+    // The schema's defaults, spelled out: a prepared insert binds every column.
+    const row = this.statements.create.get({
+      id: user.id,
+      email: user.email,
+      emailVerified: user.emailVerified ?? false,
+      passwordHash: user.passwordHash ?? null,
+      name: user.name ?? null,
+      locale: user.locale ?? null,
+      role: user.role ?? 'user',
+      isActive: user.isActive ?? true,
+      createdAt: user.createdAt,
+      updatedAt: user.updatedAt,
+    })
+    if (!row) throw new Error('user insert returned no row')
+    return row
   }
 
   async findById(id: string): Promise<UserRecord | undefined> {
