@@ -36,10 +36,11 @@ export async function startNode(
   env: Record<string, string>,
   readyPath = '/health',
   core = 0,
+  nodeFlags: string[] = [],
 ): Promise<Started> {
   const port = await freePort()
   const started = performance.now()
-  const [command, args] = pinned(core, process.execPath, [script])
+  const [command, args] = pinned(core, process.execPath, [...nodeFlags, script])
   const child = spawn(command, args, {
     env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'inherit'],
