@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createTestDatabase, type TestDatabase } from '@authpair/db/testing'
+import { freePort } from '@authpair/service-kit/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { randomKek } from './helper.js'
 
@@ -28,14 +29,6 @@ afterAll(async () => {
   await database?.drop()
   rmSync(dataDir, { recursive: true, force: true })
 })
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  server.close()
-  return port
-}
 
 function start(env: Record<string, string>) {
   const child = spawn(process.execPath, [serverJs], {

@@ -7,11 +7,11 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtempSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { migrateDatabase, parseDatabaseUrl } from '@authpair/db'
+import { freePort } from '@authpair/service-kit/testing'
 
 const root = fileURLToPath(new URL('../../../', import.meta.url))
 
@@ -46,15 +46,6 @@ export function nginxAvailable(): { ok: boolean; reason?: string } {
   const probe = spawnSync('nginx', ['-v'], { encoding: 'utf8' })
   if (probe.error) return { ok: false, reason: `nginx is not installed (${probe.error.message})` }
   return { ok: true }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  server.close()
-  await once(server, 'close')
-  return port
 }
 
 async function waitFor(url: string, child: ChildProcess, what: string): Promise<void> {

@@ -7,23 +7,14 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createTestDatabase, type TestDatabase, testDialect } from '@authpair/db/testing'
+import { freePort } from '@authpair/service-kit/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const mainJs = fileURLToPath(new URL('../dist/main.js', import.meta.url))
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  server.close()
-  await once(server, 'close')
-  return port
-}
 
 let cwd: string
 let database: TestDatabase | undefined
