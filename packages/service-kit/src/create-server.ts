@@ -6,13 +6,10 @@ import Fastify, {
   LogController,
 } from 'fastify'
 import fp from 'fastify-plugin'
-import {
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod'
+import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { BaseConfig } from './config-loader.js'
 import { genReqId } from './request-id.js'
+import { responseSerializerCompiler } from './response-serializer.js'
 
 export type ServiceInstance = FastifyInstance & ReturnType<FastifyInstance['withTypeProvider']>
 
@@ -64,7 +61,7 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
   // JSON in, JSON out: a text/plain body is refused (415) rather than handed to validation.
   app.removeContentTypeParser('text/plain')
   app.setValidatorCompiler(validatorCompiler)
-  app.setSerializerCompiler(serializerCompiler)
+  app.setSerializerCompiler(responseSerializerCompiler)
 
   // Graceful close: once closing starts, every response still being written says
   // `Connection: close`, so a keep-alive client (or the gateway's upstream pool) lets go of the
