@@ -43,6 +43,12 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
   const result = await run(options, options.seconds)
   const ok = result['2xx']
   const errors = result.non2xx + result.errors + result.timeouts
+  if (errors > 0) {
+    // Say what they were: a status (which one), a socket error, or a timeout.
+    console.log(
+      `bench: ${options.url}: ${result.non2xx} non-2xx ${JSON.stringify(result.statusCodeStats)}, ${result.errors} socket errors, ${result.timeouts} timeouts`,
+    )
+  }
   return {
     requestsPerSecond: ok / options.seconds,
     p50Ms: result.latency.p50,

@@ -190,6 +190,7 @@ async function main(): Promise<void> {
       connections: 50,
       headers: { authorization: `Bearer ${token}` },
     })
+    log(`peak RSS after me: users-service ${peakRssMb(users.child)?.toFixed(0)} MB`)
     rows.push(
       row(
         'me',
@@ -314,6 +315,9 @@ async function main(): Promise<void> {
     // The gateway: nginx (same template as production) in front of `me` and in front of the
     // bare route; what it adds per request in front of `me` must stay within 1.2x of what it
     // adds in front of bare Fastify.
+    const peaks = () =>
+      `auth-service ${peakRssMb(auth.child)?.toFixed(0)} MB, users-service ${peakRssMb(users.child)?.toFixed(0)} MB`
+    log(`peak RSS before the gateway rows: ${peaks()}`)
     const gateway = await gatewayOverhead(users, bare, token, base)
     if (gateway) {
       rows.push({
