@@ -1,9 +1,11 @@
 import { and, desc, eq, gt, isNull, ne } from 'drizzle-orm'
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
-import type { NewRefreshToken, NewSession, SessionRecord } from '../records.js'
+import type { SessionRecord } from '../records.js'
 import * as schema from '../schema/pg.js'
 import {
   decideRotation,
+  type FirstRefreshToken,
+  type NewSessionInput,
   type RevokeOptions,
   type RotateRefreshTokenInput,
   type RotationOutcome,
@@ -15,10 +17,7 @@ const { sessions, refreshTokens } = schema
 export class PgSessionRepository implements SessionRepository {
   constructor(private readonly db: PostgresJsDatabase<typeof schema>) {}
 
-  create(
-    session: NewSession,
-    firstToken: Omit<NewRefreshToken, 'sessionId'>,
-  ): Promise<SessionRecord> {
+  create(session: NewSessionInput, firstToken: FirstRefreshToken): Promise<SessionRecord> {
     return this.db.transaction(async (tx) => {
       const [row] = await tx.insert(sessions).values(session).returning()
       const created = row as SessionRecord

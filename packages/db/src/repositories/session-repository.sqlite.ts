@@ -1,9 +1,11 @@
 import { and, desc, eq, gt, isNull, ne, sql } from 'drizzle-orm'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
-import type { NewRefreshToken, NewSession, SessionRecord } from '../records.js'
+import type { SessionRecord } from '../records.js'
 import * as schema from '../schema/sqlite.js'
 import {
   decideRotation,
+  type FirstRefreshToken,
+  type NewSessionInput,
   type RevokeOptions,
   type RotateRefreshTokenInput,
   type RotationOutcome,
@@ -80,28 +82,7 @@ export class SqliteSessionRepository implements SessionRepository {
     return this.prepared
   }
 
-  async create(
-    session: NewSession,
-    firstToken: Omit<NewRefreshToken, 'sessionId'>,
-  ): Promise<SessionRecord> {
-    if (
-      session.revokedAt ||
-      session.revokedReason ||
-      firstToken.rotatedAt ||
-      firstToken.replacedBy
-    ) {
-      // Not how sessions start (tests set these up): the general path stores every column.
-      return this.db.transaction(
-        (tx) => {
-          const created = tx.insert(sessions).values(session).returning().get()
-          tx.insert(refreshTokens)
-            .values({ ...firstToken, sessionId: created.id })
-            .run()
-          return created
-        },
-        { behavior: 'immediate' },
-      )
-    }
+  async create(session: NewSessionInput, firstToken: FirstRefreshToken): Promise<SessionRecord> {
     const statements = this.statements
     return this.db.transaction(
       () => {

@@ -1,5 +1,10 @@
 import type { NewRefreshToken, NewSession, RefreshTokenRecord, SessionRecord } from '../records.js'
 
+/** A new session: never revoked at birth. */
+export type NewSessionInput = Omit<NewSession, 'revokedAt' | 'revokedReason'>
+/** The token a session starts with: never rotated at birth. */
+export type FirstRefreshToken = Omit<NewRefreshToken, 'sessionId' | 'rotatedAt' | 'replacedBy'>
+
 export interface RotateRefreshTokenInput {
   /** SHA-256 of the presented token. */
   presentedHash: string
@@ -56,10 +61,8 @@ export interface RevokeOptions {
 
 export interface SessionRepository {
   /** A new session with its first refresh token, in one transaction. */
-  create(
-    session: NewSession,
-    firstToken: Omit<NewRefreshToken, 'sessionId'>,
-  ): Promise<SessionRecord>
+  /** A session starts live, with one live refresh token. */
+  create(session: NewSessionInput, firstToken: FirstRefreshToken): Promise<SessionRecord>
   findById(id: string): Promise<SessionRecord | undefined>
   /** The user's sessions neither revoked nor past their absolute expiry, newest first. */
   listActive(userId: string, now: Date): Promise<SessionRecord[]>
