@@ -57,16 +57,17 @@ export class SqliteUserRepository implements UserRepository {
   }
 
   async create(user: NewUser): Promise<UserRecord> {
-    // The schema's defaults, spelled out: a prepared insert binds every column.
+    // A prepared insert binds every column: an omitted one takes the schema's own default.
+    const { emailVerified, role, isActive } = schema.users
     const row = this.statements.create.get({
       id: user.id,
       email: user.email,
-      emailVerified: user.emailVerified ?? false,
+      emailVerified: user.emailVerified ?? (emailVerified.default as boolean),
       passwordHash: user.passwordHash ?? null,
       name: user.name ?? null,
       locale: user.locale ?? null,
-      role: user.role ?? 'user',
-      isActive: user.isActive ?? true,
+      role: user.role ?? (role.default as string),
+      isActive: user.isActive ?? (isActive.default as boolean),
       createdAt: user.createdAt,
       updatedAt: user.updatedAt,
     })
