@@ -6,12 +6,60 @@ import { dueMail } from './conditions.js'
 import type { EmailOutboxRepository } from './email-outbox-repository.js'
 
 const { emailOutbox } = schema
+const p = sql.placeholder
+
+/**
+ * One mail into the outbox, as a prepared statement (build it once the table exists): used by
+ * enqueue() and inside the one-time-token transaction that issues a token with its mail.
+ */
+export function prepareMailInsert(
+  db: BetterSQLite3Database<typeof schema>,
+): (mail: NewEmailOutbox) => void {
+  const insert = db
+    .insert(emailOutbox)
+    .values({
+      id: p('id'),
+      kind: p('kind'),
+      toAddress: p('toAddress'),
+      subject: p('subject'),
+      textBody: p('textBody'),
+      htmlBody: p('htmlBody'),
+      createdAt: p('createdAt'),
+      attempts: p('attempts'),
+      nextAttemptAt: p('nextAttemptAt'),
+      // A nullable time goes in as SQL (epoch ms or null): drizzle's timestamp encoder does not
+      // accept the null a placeholder may carry.
+      lockedUntil: sql`${p('lockedUntilMs')}`,
+      sentAt: sql`${p('sentAtMs')}`,
+      lastError: p('lastError'),
+    })
+    .prepare()
+  return (mail) => {
+    insert.run({
+      id: mail.id,
+      kind: mail.kind,
+      toAddress: mail.toAddress,
+      subject: mail.subject,
+      textBody: mail.textBody,
+      htmlBody: mail.htmlBody ?? null,
+      createdAt: mail.createdAt,
+      attempts: mail.attempts ?? (emailOutbox.attempts.default as number),
+      nextAttemptAt: mail.nextAttemptAt,
+      lockedUntilMs: mail.lockedUntil?.getTime() ?? null,
+      sentAtMs: mail.sentAt?.getTime() ?? null,
+      lastError: mail.lastError ?? null,
+    })
+  }
+}
 
 export class SqliteEmailOutboxRepository implements EmailOutboxRepository {
   constructor(private readonly db: BetterSQLite3Database<typeof schema>) {}
 
+  private insertMail?: (mail: NewEmailOutbox) => void
+
   async enqueue(mail: NewEmailOutbox): Promise<void> {
-    this.db.insert(emailOutbox).values(mail).run()
+    this.insertMail ??= prepareMailInsert(this.db)
+    this.insertMail(mail)
   }
 
   async claimDue(now: Date, limit: number, leaseUntil: Date): Promise<EmailOutboxRecord[]> {

@@ -3,9 +3,10 @@ import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import type { NewEmailOutbox, NewOneTimeToken, OneTimeTokenRecord } from '../records.js'
 import * as schema from '../schema/sqlite.js'
 import { activeToken } from './conditions.js'
+import { prepareMailInsert } from './email-outbox-repository.sqlite.js'
 import type { OneTimePurpose, OneTimeTokenRepository } from './one-time-token-repository.js'
 
-const { oneTimeTokens, emailOutbox } = schema
+const { oneTimeTokens } = schema
 const p = sql.placeholder
 
 /** The statements of issuing a token with its mail (registration, reset, OAuth sign-in). */
@@ -38,23 +39,7 @@ const prepareIssue = (db: BetterSQLite3Database<typeof schema>) => ({
     })
     .returning()
     .prepare(),
-  insertMail: db
-    .insert(emailOutbox)
-    .values({
-      id: p('id'),
-      kind: p('kind'),
-      toAddress: p('toAddress'),
-      subject: p('subject'),
-      textBody: p('textBody'),
-      htmlBody: p('htmlBody'),
-      createdAt: p('createdAt'),
-      attempts: p('attempts'),
-      nextAttemptAt: p('nextAttemptAt'),
-      lockedUntil: sql`${p('lockedUntilMs')}`,
-      sentAt: sql`${p('sentAtMs')}`,
-      lastError: p('lastError'),
-    })
-    .prepare(),
+  insertMail: prepareMailInsert(db),
 })
 
 /** Synchronous transaction callbacks: see session-repository.sqlite.ts. */
@@ -85,22 +70,7 @@ export class SqliteOneTimeTokenRepository implements OneTimeTokenRepository {
           data: token.data ?? null,
         })
         if (!row) throw new Error('one-time token insert returned no row')
-        if (mail) {
-          statements.insertMail.run({
-            id: mail.id,
-            kind: mail.kind,
-            toAddress: mail.toAddress,
-            subject: mail.subject,
-            textBody: mail.textBody,
-            htmlBody: mail.htmlBody ?? null,
-            createdAt: mail.createdAt,
-            attempts: mail.attempts ?? 0,
-            nextAttemptAt: mail.nextAttemptAt,
-            lockedUntilMs: mail.lockedUntil?.getTime() ?? null,
-            sentAtMs: mail.sentAt?.getTime() ?? null,
-            lastError: mail.lastError ?? null,
-          })
-        }
+        if (mail) statements.insertMail(mail)
         return row
       },
       { behavior: 'immediate' },
