@@ -121,6 +121,8 @@ async function main(): Promise<void> {
       nodeFlags,
     )
     running.push(users)
+    const peaks = () =>
+      `auth-service ${peakRssMb(auth.child)?.toFixed(0)} MB, users-service ${peakRssMb(users.child)?.toFixed(0)} MB`
     const bare = await startNode('bare-fastify', join(here, 'bare-server.js'), {})
     running.push(bare)
     log(
@@ -190,7 +192,7 @@ async function main(): Promise<void> {
       connections: 50,
       headers: { authorization: `Bearer ${token}` },
     })
-    log(`peak RSS after me: users-service ${peakRssMb(users.child)?.toFixed(0)} MB`)
+    log(`peak RSS after me: ${peaks()}`)
     rows.push(
       row(
         'me',
@@ -315,8 +317,6 @@ async function main(): Promise<void> {
     // The gateway: nginx (same template as production) in front of `me` and in front of the
     // bare route; what it adds per request in front of `me` must stay within 1.2x of what it
     // adds in front of bare Fastify.
-    const peaks = () =>
-      `auth-service ${peakRssMb(auth.child)?.toFixed(0)} MB, users-service ${peakRssMb(users.child)?.toFixed(0)} MB`
     log(`peak RSS before the gateway rows: ${peaks()}`)
     const gateway = await gatewayOverhead(users, bare, token, base)
     if (gateway) {
@@ -339,9 +339,7 @@ async function main(): Promise<void> {
     }
 
     const rss = { auth: peakRssMb(auth.child), users: peakRssMb(users.child) }
-    log(
-      `peak RSS: auth-service ${rss.auth?.toFixed(0)} MB, users-service ${rss.users?.toFixed(0)} MB`,
-    )
+    log(`peak RSS: ${peaks()}`)
 
     const report = renderReport({
       date: new Date().toISOString(),

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { once } from 'node:events'
 import { HttpProblem } from '@authpair/service-kit'
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
@@ -53,17 +54,9 @@ export default fp<{ config: AuthConfig }>(
       // Without an offline queue, a command sent before the connection is up fails at once:
       // wait for the first connection (or its first failure) so a fresh replica does not
       // answer its first requests 503. A Redis that is down does not hold the start-up.
-      const connecting = redis
-      await new Promise<void>((resolve) => {
-        const settle = () => {
-          connecting.off('ready', settle)
-          connecting.off('error', settle)
-          resolve()
-        }
-        connecting.once('ready', settle)
-        connecting.once('error', settle)
-      })
-      if (connecting.status !== 'ready') {
+      // events.once rejects on the first 'error'.
+      await once(redis, 'ready').catch(() => {})
+      if (redis.status !== 'ready') {
         fastify.log.warn('redis unreachable at start: rate-limited routes answer 503 until it is')
       }
     }
