@@ -30,7 +30,11 @@ const MIGRATION_LOCK_KEY = 727_211_001
  * SQLite the migrations run in one transaction; run them from one process (the launcher, the
  * compose migration job), as the README says.
  */
-export async function migrateDatabase(target: DatabaseTarget): Promise<MigrationResult> {
+export async function migrateDatabase(
+  target: DatabaseTarget,
+  /** Another folder of migrations (tests that replay an upgrade from an older schema). */
+  migrationsFolder: string = MIGRATIONS_FOLDER[target.dialect],
+): Promise<MigrationResult> {
   if (target.dialect === 'postgres') {
     const client = postgres(target.url, { max: 1, connect_timeout: 5, onnotice: () => {} })
     try {
@@ -38,7 +42,7 @@ export async function migrateDatabase(target: DatabaseTarget): Promise<Migration
       await client`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`
       try {
         const before = await countPg(client)
-        await migratePg(db, { migrationsFolder: MIGRATIONS_FOLDER.postgres })
+        await migratePg(db, { migrationsFolder })
         const total = await countPg(client)
         return { dialect: 'postgres', applied: total - before, total }
       } finally {
@@ -53,7 +57,20 @@ export async function migrateDatabase(target: DatabaseTarget): Promise<Migration
   const handle = openSqliteHandle(target.path)
   try {
     const before = countSqlite(handle)
-    migrateSqlite(drizzleSqlite({ client: handle }), { migrationsFolder: MIGRATIONS_FOLDER.sqlite })
+    // drizzle-kit changes a SQLite column by rebuilding its table (create, copy, DROP, rename).
+    // With foreign keys on, the DROP deletes every row first and cascades into the tables that
+    // reference it (a user rebuild would take every session and identity with it), and the
+    // "PRAGMA foreign_keys=OFF" the migration carries is a no-op inside the migrator's
+    // transaction. So, as SQLite's own procedure for schema changes says (ALTER TABLE §7), the
+    // keys are switched off on this connection before the transaction and checked after it.
+    handle.pragma('foreign_keys = OFF')
+    migrateSqlite(drizzleSqlite({ client: handle }), { migrationsFolder })
+    const violations = handle.pragma('foreign_key_check') as unknown[]
+    if (violations.length > 0) {
+      throw new Error(
+        `migrations left ${violations.length} broken foreign key(s): ${JSON.stringify(violations.slice(0, 3))}`,
+      )
+    }
     const total = countSqlite(handle)
     return { dialect: 'sqlite', applied: total - before, total }
   } finally {

@@ -30,13 +30,20 @@ export interface TestDatabase {
   drop(): Promise<void>
 }
 
-/** Creates an empty database of the run's dialect, applies the migrations, and returns it. */
-export async function createTestDatabase(dialect: Dialect = testDialect()): Promise<TestDatabase> {
+/**
+ * Creates an empty database of the run's dialect, applies the migrations (those of
+ * `migrationsFolder` when given: a test replaying an upgrade starts from an older schema), and
+ * returns it.
+ */
+export async function createTestDatabase(
+  dialect: Dialect = testDialect(),
+  migrationsFolder?: string,
+): Promise<TestDatabase> {
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'authpair-test-'))
     const path = join(dir, 'test.db')
     const target: DatabaseTarget = { dialect: 'sqlite', path }
-    await migrateDatabase(target)
+    await migrateDatabase(target, migrationsFolder)
     return {
       target,
       url: path,
@@ -55,7 +62,7 @@ export async function createTestDatabase(dialect: Dialect = testDialect()): Prom
   const url = new URL(TEST_POSTGRES_URL)
   url.pathname = `/${name}`
   const target: DatabaseTarget = { dialect: 'postgres', url: url.toString() }
-  await migrateDatabase(target)
+  await migrateDatabase(target, migrationsFolder)
   return {
     target,
     url: target.url,

@@ -42,6 +42,15 @@ export class PgIdentityRepository implements IdentityRepository {
     return rows.length > 0
   }
 
+  async deleteAllForUser(userId: string): Promise<number> {
+    const { identities } = schema
+    const rows = await this.db
+      .delete(identities)
+      .where(eq(identities.userId, userId))
+      .returning({ id: identities.id })
+    return rows.length
+  }
+
   async create(identity: NewIdentity): Promise<IdentityRecord> {
     const [row] = await this.db.insert(schema.identities).values(identity).returning()
     return row as IdentityRecord

@@ -44,6 +44,11 @@ export class SqliteIdentityRepository implements IdentityRepository {
     return result.changes > 0
   }
 
+  async deleteAllForUser(userId: string): Promise<number> {
+    return this.db.delete(schema.identities).where(eq(schema.identities.userId, userId)).run()
+      .changes
+  }
+
   async create(identity: NewIdentity): Promise<IdentityRecord> {
     return this.db.insert(schema.identities).values(identity).returning().get()
   }

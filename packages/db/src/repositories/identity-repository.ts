@@ -6,6 +6,8 @@ export interface IdentityRepository {
   findByProviderUser(provider: string, providerUserId: string): Promise<IdentityRecord | undefined>
   /** Unlinks a provider from a user; true when a row went. */
   delete(userId: string, provider: string): Promise<boolean>
+  /** Unlinks every provider of a user; how many went. */
+  deleteAllForUser(userId: string): Promise<number>
   /** Links a provider identity; UniqueViolationError when (provider, provider_user_id) is taken. */
   create(identity: NewIdentity): Promise<IdentityRecord>
 }

@@ -1,4 +1,4 @@
-import { and, eq, isNull } from 'drizzle-orm'
+import { and, eq, inArray, isNull } from 'drizzle-orm'
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
 import type { NewEmailOutbox, NewOneTimeToken, OneTimeTokenRecord } from '../records.js'
 import * as schema from '../schema/pg.js'
@@ -38,6 +38,26 @@ export class PgOneTimeTokenRepository implements OneTimeTokenRepository {
       .from(oneTimeTokens)
       .where(activeToken(oneTimeTokens, tokenHash, purpose, now))
     return row
+  }
+
+  async voidForUser(
+    userId: string,
+    purposes: readonly OneTimePurpose[],
+    now: Date,
+  ): Promise<number> {
+    if (purposes.length === 0) return 0
+    const rows = await this.db
+      .update(oneTimeTokens)
+      .set({ usedAt: now })
+      .where(
+        and(
+          eq(oneTimeTokens.userId, userId),
+          inArray(oneTimeTokens.purpose, [...purposes]),
+          isNull(oneTimeTokens.usedAt),
+        ),
+      )
+      .returning({ id: oneTimeTokens.id })
+    return rows.length
   }
 
   async consume(

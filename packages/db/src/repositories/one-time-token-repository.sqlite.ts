@@ -1,4 +1,4 @@
-import { and, eq, isNull, sql } from 'drizzle-orm'
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import type { NewEmailOutbox, NewOneTimeToken, OneTimeTokenRecord } from '../records.js'
 import * as schema from '../schema/sqlite.js'
@@ -87,6 +87,25 @@ export class SqliteOneTimeTokenRepository implements OneTimeTokenRepository {
       .from(oneTimeTokens)
       .where(activeToken(oneTimeTokens, tokenHash, purpose, now))
       .get()
+  }
+
+  async voidForUser(
+    userId: string,
+    purposes: readonly OneTimePurpose[],
+    now: Date,
+  ): Promise<number> {
+    if (purposes.length === 0) return 0
+    return this.db
+      .update(oneTimeTokens)
+      .set({ usedAt: now })
+      .where(
+        and(
+          eq(oneTimeTokens.userId, userId),
+          inArray(oneTimeTokens.purpose, [...purposes]),
+          isNull(oneTimeTokens.usedAt),
+        ),
+      )
+      .run().changes
   }
 
   async consume(

@@ -16,6 +16,11 @@ export interface OneTimeTokenRepository {
     now: Date,
   ): Promise<OneTimeTokenRecord | undefined>
   /**
+   * Voids every unused token of these purposes for the user (a password change voids the reset
+   * links mailed before it); how many.
+   */
+  voidForUser(userId: string, purposes: readonly OneTimePurpose[], now: Date): Promise<number>
+  /**
    * Spends a token: returns it when it was unused, unexpired and of this purpose, marking it
    * used in the same statement, so of two concurrent uses exactly one gets it.
    */

@@ -1,9 +1,14 @@
-import { asc, eq, sql } from 'drizzle-orm'
+import { and, asc, eq, sql } from 'drizzle-orm'
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
 import type { NewUser, UserRecord } from '../records.js'
 import * as schema from '../schema/pg.js'
 import { userListFilter } from './conditions.js'
-import type { UserListQuery, UserPatch, UserRepository } from './user-repository.js'
+import {
+  removesLastAdmin,
+  type UserListQuery,
+  type UserPatch,
+  type UserRepository,
+} from './user-repository.js'
 
 export class PgUserRepository implements UserRepository {
   // Named prepared statements: built once, planned once per connection (the hot path of
@@ -46,6 +51,48 @@ export class PgUserRepository implements UserRepository {
       .where(eq(schema.users.id, id))
       .returning()
     return row
+  }
+
+  updateKeepingAnAdmin(
+    id: string,
+    patch: UserPatch,
+  ): Promise<UserRecord | undefined | 'last_admin'> {
+    return this.db.transaction(async (tx) => {
+      if (removesLastAdmin(await this.lockActiveAdmins(tx), id, patch)) return 'last_admin'
+      const [row] = await tx
+        .update(schema.users)
+        .set(patch)
+        .where(eq(schema.users.id, id))
+        .returning()
+      return row
+    })
+  }
+
+  deleteKeepingAnAdmin(id: string): Promise<boolean | 'last_admin'> {
+    return this.db.transaction(async (tx) => {
+      if (removesLastAdmin(await this.lockActiveAdmins(tx), id, null)) return 'last_admin'
+      const rows = await tx
+        .delete(schema.users)
+        .where(eq(schema.users.id, id))
+        .returning({ id: schema.users.id })
+      return rows.length > 0
+    })
+  }
+
+  /**
+   * The active admins' ids, their rows locked until the transaction ends: a concurrent guarded
+   * change waits here, then (READ COMMITTED re-checks locked rows) sees the first one's result.
+   */
+  private async lockActiveAdmins(
+    tx: Parameters<Parameters<PostgresJsDatabase<typeof schema>['transaction']>[0]>[0],
+  ): Promise<string[]> {
+    const { users } = schema
+    const rows = await tx
+      .select({ id: users.id })
+      .from(users)
+      .where(and(eq(users.role, 'admin'), eq(users.isActive, true)))
+      .for('update')
+    return rows.map((r) => r.id)
   }
 
   async list(query: UserListQuery): Promise<UserRecord[]> {

@@ -1,9 +1,14 @@
-import { asc, eq, sql } from 'drizzle-orm'
+import { and, asc, eq, sql } from 'drizzle-orm'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import type { NewUser, UserRecord } from '../records.js'
 import * as schema from '../schema/sqlite.js'
 import { userListFilter } from './conditions.js'
-import type { UserListQuery, UserPatch, UserRepository } from './user-repository.js'
+import {
+  removesLastAdmin,
+  type UserListQuery,
+  type UserPatch,
+  type UserRepository,
+} from './user-repository.js'
 
 const prepareById = (db: BetterSQLite3Database<typeof schema>) =>
   db
@@ -85,6 +90,40 @@ export class SqliteUserRepository implements UserRepository {
 
   async update(id: string, patch: UserPatch): Promise<UserRecord | undefined> {
     return this.db.update(schema.users).set(patch).where(eq(schema.users.id, id)).returning().get()
+  }
+
+  async updateKeepingAnAdmin(
+    id: string,
+    patch: UserPatch,
+  ): Promise<UserRecord | undefined | 'last_admin'> {
+    // Synchronous and IMMEDIATE: the write lock is taken before the admins are read.
+    return this.db.transaction(
+      (tx) => {
+        if (removesLastAdmin(this.activeAdmins(tx), id, patch)) return 'last_admin' as const
+        return tx.update(schema.users).set(patch).where(eq(schema.users.id, id)).returning().get()
+      },
+      { behavior: 'immediate' },
+    )
+  }
+
+  async deleteKeepingAnAdmin(id: string): Promise<boolean | 'last_admin'> {
+    return this.db.transaction(
+      (tx) => {
+        if (removesLastAdmin(this.activeAdmins(tx), id, null)) return 'last_admin' as const
+        return tx.delete(schema.users).where(eq(schema.users.id, id)).run().changes > 0
+      },
+      { behavior: 'immediate' },
+    )
+  }
+
+  private activeAdmins(tx: Pick<BetterSQLite3Database<typeof schema>, 'select'>): string[] {
+    const { users } = schema
+    return tx
+      .select({ id: users.id })
+      .from(users)
+      .where(and(eq(users.role, 'admin'), eq(users.isActive, true)))
+      .all()
+      .map((r) => r.id)
   }
 
   async list(query: UserListQuery): Promise<UserRecord[]> {

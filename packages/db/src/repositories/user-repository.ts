@@ -1,8 +1,25 @@
 import type { NewUser, UserRecord } from '../records.js'
 
 export type UserPatch = Partial<
-  Pick<UserRecord, 'name' | 'locale' | 'role' | 'isActive' | 'emailVerified' | 'passwordHash'>
+  Pick<
+    UserRecord,
+    'email' | 'name' | 'locale' | 'role' | 'isActive' | 'emailVerified' | 'passwordHash'
+  >
 > & { updatedAt: Date }
+
+/**
+ * Whether applying `patch` to user `id` (null: deleting it) would leave no active admin, given
+ * the ids of the active admins read under a lock. The same decision on both dialects.
+ */
+export function removesLastAdmin(
+  activeAdminIds: readonly string[],
+  id: string,
+  patch: UserPatch | null,
+): boolean {
+  if (activeAdminIds.length !== 1 || activeAdminIds[0] !== id) return false
+  if (patch === null) return true
+  return (patch.role !== undefined && patch.role !== 'admin') || patch.isActive === false
+}
 
 export interface UserListQuery {
   /** Return users created after this id (ids are UUIDv7, so id order is creation order). */
@@ -27,6 +44,14 @@ export interface UserRepository {
   findByEmail(email: string): Promise<UserRecord | undefined>
   /** Returns the updated row, or undefined when no user has that id. */
   update(id: string, patch: UserPatch): Promise<UserRecord | undefined>
+  /**
+   * update(), unless the patch would demote or deactivate the last active admin: then nothing
+   * changes and the answer is 'last_admin'. Concurrent calls are serialized on the admin rows,
+   * so two admins demoting each other cannot both succeed.
+   */
+  updateKeepingAnAdmin(id: string, patch: UserPatch): Promise<UserRecord | undefined | 'last_admin'>
+  /** delete(), unless the user is the last active admin ('last_admin'); serialized likewise. */
+  deleteKeepingAnAdmin(id: string): Promise<boolean | 'last_admin'>
   /** A page of users in creation order, filtered. */
   list(query: UserListQuery): Promise<UserRecord[]>
   /** Deletes the user and, by cascade, identities, sessions and tokens. True when a row went. */

@@ -16,8 +16,12 @@ export const users = pgTable(
   'users',
   {
     id: text('id').primaryKey(),
-    /** Trimmed and lower-cased before it is stored: one mailbox, one account. */
-    email: text('email').notNull(),
+    /**
+     * Trimmed and lower-cased before it is stored: one mailbox, one account. Null for an account
+     * made by a provider that did not vouch for its address (Yandex): an unproven address never
+     * claims the mailbox; it becomes the account's once a verification link proves it.
+     */
+    email: text('email'),
     emailVerified: boolean('email_verified').notNull().default(false),
     /** argon2id PHC string; null for accounts that only sign in through a provider. */
     passwordHash: text('password_hash'),
