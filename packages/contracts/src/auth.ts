@@ -105,7 +105,28 @@ export const OAuthProviderListSchema = z
 export type OAuthProviderList = z.infer<typeof OAuthProviderListSchema>
 
 export const OAuthProviderParamsSchema = z.strictObject({ provider: z.string().max(40) })
-export const OAuthAuthorizeQuerySchema = z.object({ redirect_uri: z.string().min(1).max(2000) })
+/** RFC 7636 §4.2: BASE64URL(SHA-256(code_verifier)), 43 characters. */
+const CodeChallengeSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{43}$/, 'must be an S256 code challenge (43 base64url characters)')
+/** RFC 7636 §4.1: 43 to 128 unreserved characters. */
+const CodeVerifierSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._~-]{43,128}$/, 'must be 43-128 characters of [A-Za-z0-9._~-]')
+
+export const OAuthAuthorizeQuerySchema = z.object({
+  redirect_uri: z.string().min(1).max(2000),
+  /** The client app's own state, echoed back unchanged on the redirect to it. */
+  state: z
+    .string()
+    .max(512)
+    .regex(/^[\x21-\x7e]*$/, 'must be printable ASCII without spaces')
+    .optional(),
+  /** PKCE between the client app and us: the challenge of the verifier sent at the exchange. */
+  code_challenge: CodeChallengeSchema.optional(),
+  /** Only S256 (plain would hand the verifier to whoever reads the URL). */
+  code_challenge_method: z.literal('S256').optional(),
+})
 export const OAuthCallbackQuerySchema = z.object({
   code: z.string().max(2000).optional(),
   state: z.string().max(2000).optional(),
@@ -113,7 +134,11 @@ export const OAuthCallbackQuerySchema = z.object({
   error_description: z.string().max(2000).optional(),
 })
 export const OAuthExchangeBodySchema = z
-  .strictObject({ code: OpaqueTokenSchema })
+  .strictObject({
+    code: OpaqueTokenSchema,
+    /** Required when the authorize request carried a code_challenge; refused otherwise. */
+    code_verifier: CodeVerifierSchema.optional(),
+  })
   .meta({ id: 'OAuthExchangeBody' })
 export type OAuthExchangeBody = z.infer<typeof OAuthExchangeBodySchema>
 

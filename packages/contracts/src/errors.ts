@@ -21,6 +21,7 @@ export const ERROR_CODES = [
   'account_disabled',
   'invalid_refresh_token',
   'recent_login_required',
+  'last_admin',
   // registration and passwords
   'email_taken',
   'password_rejected',
@@ -28,6 +29,8 @@ export const ERROR_CODES = [
   'unknown_provider',
   'invalid_redirect_uri',
   'last_sign_in_method',
+  'invalid_request',
+  'invalid_grant',
   // limits and availability
   'rate_limited',
   'service_unavailable',

@@ -16,7 +16,11 @@ export type ProviderId = z.infer<typeof ProviderIdSchema>
 export const ProfileSchema = z
   .object({
     id: IdSchema,
-    email: z.string(),
+    /**
+     * Null for an account a provider made without vouching for the address (Yandex) until a
+     * verification link proves it: an unproven address never claims a mailbox.
+     */
+    email: z.string().nullable(),
     email_verified: z.boolean(),
     name: z.string().nullable(),
     locale: z.string().nullable(),

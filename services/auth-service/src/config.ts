@@ -128,6 +128,14 @@ export const AuthConfigSchema = z
     OAUTH_REDIRECT_URIS: listSchema('').pipe(
       z.array(z.url({ protocol: /^https?$/, message: 'must list absolute http(s) URLs' })),
     ),
+    /**
+     * Refuse /auth/oauth/:provider/authorize without the client app's PKCE code_challenge
+     * (S256), so every login code needs the app's code_verifier. Default: true in production.
+     */
+    OAUTH_REQUIRE_APP_PKCE: z
+      .enum(['true', 'false'], { message: 'must be true or false' })
+      .transform((value) => value === 'true')
+      .optional(),
     /** A login code (what the callback hands the client) works once, for this many seconds. */
     OAUTH_LOGIN_CODE_TTL_SECONDS: z.coerce.number().int().min(10).max(600).default(60),
     /** Google (OpenID Connect): enabled by client id and secret; endpoints overridable. */

@@ -132,6 +132,55 @@ describe('password reset by email', () => {
     ).toBe(204)
   })
 
+  it('voids a reset link mailed before a password change', async () => {
+    const { address, pair } = await account()
+    await post('/auth/password/forgot', { email: address })
+    const reset = (await smtp.waitFor(2, address)).find((m) => m.subject.includes('Reset'))
+    const changed = await post(
+      '/auth/password/change',
+      { current_password: PASSWORD, new_password: 'changed-by-the-owner-4' },
+      { authorization: `Bearer ${pair.access_token}` },
+    )
+    expect(changed.statusCode).toBe(204)
+    // Whoever reads the older link (a mailbox compromised before the change) cannot undo it.
+    const late = await post('/auth/password/reset', {
+      token: tokenFrom(reset as never).token,
+      password: 'the-intruders-choice-5',
+    })
+    expect(late.statusCode).toBe(400)
+    expect(late.json().code).toBe('invalid_token')
+    expect(
+      (await post('/auth/login', { email: address, password: 'changed-by-the-owner-4' }))
+        .statusCode,
+    ).toBe(200)
+  })
+
+  it('mails a notice for a change through the API too, in the reader’s language', async () => {
+    const { address, pair } = await account()
+    const changed = await post(
+      '/auth/password/change',
+      { current_password: PASSWORD, new_password: 'changed-by-the-owner-6' },
+      { authorization: `Bearer ${pair.access_token}`, 'accept-language': 'ru' },
+    )
+    expect(changed.statusCode).toBe(204)
+    const mails = await smtp.waitFor(2, address)
+    expect(mails.map((m) => m.subject)).toContain('Пароль Acme изменён')
+  })
+
+  it('writes the reset notice in the reader’s language when the account has none', async () => {
+    const { address } = await account()
+    await post('/auth/password/forgot', { email: address })
+    const reset = (await smtp.waitFor(2, address)).find((m) => m.subject.includes('Reset'))
+    const res = await post(
+      '/auth/password/reset',
+      { token: tokenFrom(reset as never).token, password: 'a-russian-readers-pw-8' },
+      { 'accept-language': 'ru-RU,ru;q=0.9' },
+    )
+    expect(res.statusCode).toBe(204)
+    const mails = await smtp.waitFor(3, address)
+    expect(mails.map((m) => m.subject)).toContain('Пароль Acme изменён')
+  })
+
   it('writes the mail in the reader’s language (Accept-Language)', async () => {
     const address = email()
     await post(

@@ -71,6 +71,53 @@ describe('manage CLI', () => {
     }
   })
 
+  it('never promotes an account silently: --promote, a verified address, and its sessions end', async () => {
+    const t = await buildTestApp({ KEY_ENCRYPTION_KEY: kek }, { database })
+    try {
+      // Someone registered the address first (no verification needed) and holds a session.
+      const email = 'squatter@example.com'
+      const register = await t.app.inject({
+        method: 'POST',
+        url: '/auth/register',
+        payload: { email, password: 'ochre-lantern-gravel-5' },
+      })
+      expect(register.statusCode).toBe(201)
+      const login = await t.app.inject({
+        method: 'POST',
+        url: '/auth/login',
+        payload: { email, password: 'ochre-lantern-gravel-5' },
+      })
+      const { refresh_token } = login.json()
+
+      const plain = await manage(['create-admin', email], 'granite-meadow-lantern\n')
+      expect(plain.code).toBe(1)
+      expect(plain.err).toContain(`an account with ${email} exists`)
+      expect(plain.err).toContain('--promote')
+      expect((await t.app.db.users.findByEmail(email))?.role).toBe('user')
+
+      const unverified = await manage(['create-admin', '--promote', email])
+      expect(unverified.code).toBe(1)
+      expect(unverified.err).toContain('has not verified its address')
+      expect((await t.app.db.users.findByEmail(email))?.role).toBe('user')
+
+      const user = await t.app.db.users.findByEmail(email)
+      await t.app.db.users.update(user?.id ?? '', { emailVerified: true, updatedAt: new Date() })
+      const promoted = await manage(['create-admin', '--promote', email])
+      expect(promoted.code, promoted.err).toBe(0)
+      expect(promoted.out).toMatch(/^promoted squatter@example\.com to admin; ended 1 session/)
+      expect((await t.app.db.users.findByEmail(email))?.role).toBe('admin')
+      // A token minted before the promotion does not carry on.
+      const refresh = await t.app.inject({
+        method: 'POST',
+        url: '/auth/token/refresh',
+        payload: { refresh_token },
+      })
+      expect(refresh.statusCode).toBe(401)
+    } finally {
+      await t.close()
+    }
+  })
+
   it('refuses a weak admin password with one line and exit 1', async () => {
     const res = await manage(['create-admin', 'weak@example.com'], 'password1\n')
     expect(res.code).toBe(1)

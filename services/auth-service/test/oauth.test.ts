@@ -1,113 +1,58 @@
 /**
  * The whole authorization-code flow over real HTTP for each provider: Google-style against
  * oauth2-mock-server (a real OIDC server written by others), GitHub and Yandex against local
- * servers that answer like their APIs.
+ * servers that answer like their APIs. The rules against pre-hijacked accounts and login CSRF
+ * have their own suite (account-takeover.test.ts).
  */
-import { OAuth2Server } from 'oauth2-mock-server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { codeChallengeS256, newCodeVerifier } from '../src/oauth/pkce.js'
-import { buildTestApp, manualClock, type TestApp } from './helper.js'
-import { type ProviderMock, startProviderMock } from './support/provider-mocks.js'
+import { manualClock } from './helper.js'
+import { CLIENT, type OAuthHarness, startOAuthHarness } from './support/oauth-harness.js'
+import { type SmtpSink, startSmtpSink, tokenFrom } from './support/smtp-sink.js'
 
-const CLIENT = 'https://client.example/oauth/done'
 const clock = manualClock(new Date())
-let google: OAuth2Server
-let github: ProviderMock
-let yandex: ProviderMock
-let t: TestApp
-let nextGoogleUser = { sub: 'g-1', email: 'g1@example.com', email_verified: true }
-
+let h: OAuthHarness
+let smtp: SmtpSink
 beforeAll(async () => {
-  google = new OAuth2Server()
-  await google.issuer.keys.generate('RS256')
-  await google.start(0, '127.0.0.1')
-  google.service.on('beforeTokenSigning', (token: { payload: Record<string, unknown> }) => {
-    Object.assign(token.payload, nextGoogleUser, { name: 'Google User' })
-  })
-  github = await startProviderMock('github')
-  yandex = await startProviderMock('yandex')
-  const issuer = google.issuer.url ?? ''
-  t = await buildTestApp(
-    {
-      OAUTH_REDIRECT_URIS: `${CLIENT},https://other-client.example/cb`,
-      GOOGLE_CLIENT_ID: 'google-client',
-      GOOGLE_CLIENT_SECRET: 'google-secret',
-      GOOGLE_ISSUER: issuer,
-      GOOGLE_AUTHORIZE_URL: `${issuer}/authorize`,
-      GOOGLE_TOKEN_URL: `${issuer}/token`,
-      GOOGLE_JWKS_URL: `${issuer}/jwks`,
-      GITHUB_CLIENT_ID: github.clientId,
-      GITHUB_CLIENT_SECRET: github.clientSecret,
-      GITHUB_AUTHORIZE_URL: `${github.url}/login/oauth/authorize`,
-      GITHUB_TOKEN_URL: `${github.url}/login/oauth/access_token`,
-      GITHUB_API_URL: github.url,
-      YANDEX_CLIENT_ID: yandex.clientId,
-      YANDEX_CLIENT_SECRET: yandex.clientSecret,
-      YANDEX_AUTHORIZE_URL: `${yandex.url}/authorize`,
-      YANDEX_TOKEN_URL: `${yandex.url}/token`,
-      YANDEX_USERINFO_URL: `${yandex.url}/info`,
-    },
-    { now: clock.now },
-  )
+  smtp = await startSmtpSink()
+  h = await startOAuthHarness({ SMTP_URL: smtp.url }, { now: clock.now })
 })
 afterAll(async () => {
-  await t?.close()
-  await google?.stop()
-  await github?.close()
-  await yandex?.close()
+  await h?.close()
+  await smtp?.stop()
 })
 
-interface Started {
-  providerLocation: URL
-  cookie: string
+const t = {
+  get app() {
+    return h.t.app
+  },
+}
+const start = (...args: Parameters<OAuthHarness['start']>) => h.start(...args)
+const atProvider = (...args: Parameters<OAuthHarness['atProvider']>) => h.atProvider(...args)
+const callback = (...args: Parameters<OAuthHarness['callback']>) => h.callback(...args)
+const signIn = (provider: string) => h.signIn(provider)
+const meOf = (accessToken: string) => h.userOf(accessToken)
+const setGoogle = (user: Parameters<OAuthHarness['setGoogleUser']>[0]) => h.setGoogleUser(user)
+const never = (): never => {
+  throw new Error('expected a mail')
 }
 
-async function start(provider: string, redirectUri = CLIENT): Promise<Started> {
+/** An account with a password whose address its owner has proven (the verification link). */
+async function registerVerified(email: string) {
   const res = await t.app.inject({
-    method: 'GET',
-    url: `/auth/oauth/${provider}/authorize?redirect_uri=${encodeURIComponent(redirectUri)}`,
+    method: 'POST',
+    url: '/auth/register',
+    payload: { email, password: 'plum-harbor-lantern-9' },
   })
-  expect(res.statusCode).toBe(302)
-  const setCookie = String(res.headers['set-cookie'])
-  expect(setCookie).toMatch(/HttpOnly/)
-  expect(setCookie).toMatch(/SameSite=Lax/)
-  return {
-    providerLocation: new URL(String(res.headers.location)),
-    cookie: setCookie.split(';')[0] ?? '',
-  }
-}
-
-/** The browser at the provider: follow its redirect back to our callback URL. */
-async function atProvider(started: Started): Promise<URL> {
-  const res = await fetch(started.providerLocation, { redirect: 'manual' })
-  expect(res.status).toBe(302)
-  return new URL(res.headers.get('location') ?? '')
-}
-
-async function callback(callbackUrl: URL, cookie?: string): Promise<URL> {
-  const res = await t.app.inject({
-    method: 'GET',
-    url: `${callbackUrl.pathname}${callbackUrl.search}`,
-    headers: cookie ? { cookie } : {},
+  expect(res.statusCode).toBe(201)
+  const [mail] = await smtp.waitFor(1, email)
+  const verified = await t.app.inject({
+    method: 'POST',
+    url: '/auth/email/verify',
+    payload: { token: tokenFrom(mail ?? never()).token },
   })
-  expect(res.statusCode).toBe(302)
-  return new URL(String(res.headers.location))
+  expect(verified.statusCode).toBe(204)
 }
-
-async function signIn(provider: string): Promise<{ back: URL; tokens?: Record<string, string> }> {
-  const started = await start(provider)
-  const back = await callback(await atProvider(started), started.cookie)
-  const code = back.searchParams.get('code')
-  if (!code) return { back }
-  const res = await t.app.inject({ method: 'POST', url: '/auth/oauth/exchange', payload: { code } })
-  expect(res.statusCode).toBe(200)
-  return { back, tokens: res.json() }
-}
-
-const meOf = async (accessToken: string) =>
-  await t.app.db.users.findById(
-    JSON.parse(Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString()).sub,
-  )
 
 describe('GET /auth/oauth/providers', () => {
   it('lists the configured providers', async () => {
@@ -164,9 +109,10 @@ describe('authorize', () => {
 
 describe('Google (OpenID Connect, against oauth2-mock-server)', () => {
   it('creates an account from a verified ID token and signs in again to the same one', async () => {
-    nextGoogleUser = { sub: 'g-100', email: 'G100@Example.com', email_verified: true }
+    setGoogle({ sub: 'g-100', email: 'G100@Example.com', email_verified: true })
     const first = await signIn('google')
-    expect([...first.back.searchParams.keys()]).toEqual(['code']) // no token in the URL
+    // no token in the URL: the one-time code and the app's own state
+    expect([...first.back.searchParams.keys()].sort()).toEqual(['code', 'state'])
     expect(first.back.origin + first.back.pathname).toBe(CLIENT)
     const user = await meOf(first.tokens?.access_token ?? '')
     expect(user).toMatchObject({
@@ -178,13 +124,9 @@ describe('Google (OpenID Connect, against oauth2-mock-server)', () => {
     expect((await meOf(again.tokens?.access_token ?? ''))?.id).toBe(user?.id)
   })
 
-  it('links to an existing account when Google asserts the email is verified', async () => {
-    await t.app.inject({
-      method: 'POST',
-      url: '/auth/register',
-      payload: { email: 'linkme@example.com', password: 'plum-harbor-lantern-9' },
-    })
-    nextGoogleUser = { sub: 'g-200', email: 'linkme@example.com', email_verified: true }
+  it('links to an existing verified account when Google asserts the email is verified', async () => {
+    await registerVerified('linkme@example.com')
+    setGoogle({ sub: 'g-200', email: 'linkme@example.com', email_verified: true })
     const { tokens } = await signIn('google')
     const user = await meOf(tokens?.access_token ?? '')
     expect(user?.email).toBe('linkme@example.com')
@@ -202,7 +144,7 @@ describe('Google (OpenID Connect, against oauth2-mock-server)', () => {
       url: '/auth/register',
       payload: { email: 'victim@example.com', password: 'plum-harbor-lantern-9' },
     })
-    nextGoogleUser = { sub: 'g-300', email: 'victim@example.com', email_verified: false }
+    setGoogle({ sub: 'g-300', email: 'victim@example.com', email_verified: false })
     const { back, tokens } = await signIn('google')
     expect(back.searchParams.get('error')).toBe('account_exists')
     expect(tokens).toBeUndefined()
@@ -213,12 +155,8 @@ describe('Google (OpenID Connect, against oauth2-mock-server)', () => {
 
 describe('GitHub (primary verified email)', () => {
   it('links by the primary verified email, and signs in', async () => {
-    await t.app.inject({
-      method: 'POST',
-      url: '/auth/register',
-      payload: { email: 'octo@example.com', password: 'plum-harbor-lantern-9' },
-    })
-    github.user = {
+    await registerVerified('octo@example.com')
+    h.github.user = {
       id: '5001',
       name: 'Octo',
       emails: [
@@ -231,7 +169,7 @@ describe('GitHub (primary verified email)', () => {
   })
 
   it('refuses to take over an account through an unverified primary email', async () => {
-    github.user = {
+    h.github.user = {
       id: '5002',
       name: 'Mallory',
       emails: [{ email: 'octo@example.com', primary: true, verified: false }],
@@ -241,7 +179,7 @@ describe('GitHub (primary verified email)', () => {
   })
 
   it('turns the provider’s access_denied into ?error=access_denied, signing nobody in', async () => {
-    github.denyNext = true
+    h.github.denyNext = true
     const { back, tokens } = await signIn('github')
     expect(back.searchParams.get('error')).toBe('access_denied')
     expect(tokens).toBeUndefined()
@@ -249,17 +187,30 @@ describe('GitHub (primary verified email)', () => {
 })
 
 describe('Yandex (user info, no verified flag)', () => {
-  it('creates an account whose email is not verified', async () => {
-    yandex.user = {
+  it('creates an account without an address, and mails a link that proves the one Yandex gave', async () => {
+    h.yandex.user = {
       id: '7001',
       name: 'Ivan',
       emails: [{ email: 'ivan@example.ru', primary: true, verified: true }],
     }
     const { tokens } = await signIn('yandex')
-    expect(await meOf(tokens?.access_token ?? '')).toMatchObject({
-      email: 'ivan@example.ru',
-      emailVerified: false,
+    const user = await meOf(tokens?.access_token ?? '')
+    expect(user).toMatchObject({ email: null, emailVerified: false, name: 'Ivan' })
+    expect(await t.app.db.users.findByEmail('ivan@example.ru')).toBeUndefined()
+
+    const [mail] = await smtp.waitFor(1, 'ivan@example.ru')
+    const verified = await t.app.inject({
+      method: 'POST',
+      url: '/auth/email/verify',
+      payload: { token: tokenFrom(mail ?? never()).token },
     })
+    expect(verified.statusCode).toBe(204)
+    expect(await t.app.db.users.findById(user?.id ?? '')).toMatchObject({
+      email: 'ivan@example.ru',
+      emailVerified: true,
+    })
+    // and the same Yandex identity keeps signing in to it
+    expect((await meOf((await signIn('yandex')).tokens?.access_token ?? ''))?.id).toBe(user?.id)
   })
 
   it('never links its email to an existing account', async () => {
@@ -268,7 +219,7 @@ describe('Yandex (user info, no verified flag)', () => {
       url: '/auth/register',
       payload: { email: 'taken@example.ru', password: 'plum-harbor-lantern-9' },
     })
-    yandex.user = {
+    h.yandex.user = {
       id: '7002',
       name: 'Other',
       emails: [{ email: 'taken@example.ru', primary: true, verified: true }],
@@ -278,25 +229,25 @@ describe('Yandex (user info, no verified flag)', () => {
   })
 
   it('refuses user info issued to another client_id', async () => {
-    yandex.user = {
+    h.yandex.user = {
       id: '7003',
       name: 'Eve',
       emails: [{ email: 'eve@example.ru', primary: true, verified: true }],
     }
-    yandex.userInfoClientId = 'someone-elses-app'
+    h.yandex.userInfoClientId = 'someone-elses-app'
     try {
       const { back } = await signIn('yandex')
       expect(back.searchParams.get('error')).toBe('provider_error')
       expect(await t.app.db.users.findByEmail('eve@example.ru')).toBeUndefined()
     } finally {
-      yandex.userInfoClientId = undefined
+      h.yandex.userInfoClientId = undefined
     }
   })
 })
 
 describe('forged, replayed and injected callbacks', () => {
   it('refuses a wrong state', async () => {
-    github.user = {
+    h.github.user = {
       id: '8001',
       name: 'S',
       emails: [{ email: 's8001@example.com', primary: true, verified: true }],
@@ -317,7 +268,7 @@ describe('forged, replayed and injected callbacks', () => {
   })
 
   it('refuses a replayed callback', async () => {
-    github.user = {
+    h.github.user = {
       id: '8002',
       name: 'R',
       emails: [{ email: 'r8002@example.com', primary: true, verified: true }],
@@ -329,14 +280,14 @@ describe('forged, replayed and injected callbacks', () => {
   })
 
   it('refuses an authorization code injected from another browser’s flow (PKCE verifier mismatch)', async () => {
-    github.user = {
+    h.github.user = {
       id: '8003',
       name: 'Attacker',
       emails: [{ email: 'attacker@example.com', primary: true, verified: true }],
     }
     const victim = await start('github')
     // the attacker's own code, obtained with the attacker's own verifier
-    const attackerCode = github.codeFor(codeChallengeS256(newCodeVerifier()))
+    const attackerCode = h.github.codeFor(codeChallengeS256(newCodeVerifier()))
     const cb = new URL('http://localhost:8080/auth/oauth/github/callback')
     cb.searchParams.set('code', attackerCode)
     cb.searchParams.set('state', victim.providerLocation.searchParams.get('state') ?? '')
@@ -356,7 +307,7 @@ describe('forged, replayed and injected callbacks', () => {
 
 describe('POST /auth/oauth/exchange', () => {
   it('trades a login code once, and not after a minute', async () => {
-    github.user = {
+    h.github.user = {
       id: '9001',
       name: 'E',
       emails: [{ email: 'e9001@example.com', primary: true, verified: true }],
@@ -393,7 +344,7 @@ describe('POST /auth/oauth/exchange', () => {
 
 describe('identities', () => {
   it('refuses to unlink the last way to sign in, and unlinks otherwise', async () => {
-    nextGoogleUser = { sub: 'g-solo', email: 'solo@example.com', email_verified: true }
+    setGoogle({ sub: 'g-solo', email: 'solo@example.com', email_verified: true })
     const solo = await signIn('google')
     const auth = { authorization: `Bearer ${solo.tokens?.access_token}` }
     const refused = await t.app.inject({
@@ -405,12 +356,8 @@ describe('identities', () => {
     expect(refused.json().code).toBe('last_sign_in_method')
 
     // an account with a password may drop its provider
-    await t.app.inject({
-      method: 'POST',
-      url: '/auth/register',
-      payload: { email: 'both@example.com', password: 'plum-harbor-lantern-9' },
-    })
-    nextGoogleUser = { sub: 'g-both', email: 'both@example.com', email_verified: true }
+    await registerVerified('both@example.com')
+    setGoogle({ sub: 'g-both', email: 'both@example.com', email_verified: true })
     const both = await signIn('google')
     const ok = await t.app.inject({
       method: 'DELETE',

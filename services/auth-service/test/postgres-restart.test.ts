@@ -253,7 +253,7 @@ async function storedEmails(databaseUrl: string, prefix: string): Promise<Set<st
     let afterId: string | undefined
     for (;;) {
       const page: UserRecord[] = await db.users.list({ afterId, limit: 1000, emailPrefix: prefix })
-      for (const user of page) emails.add(user.email)
+      for (const user of page) if (user.email) emails.add(user.email)
       const last = page.at(-1)
       if (!last) return emails
       afterId = last.id

@@ -291,3 +291,40 @@ describe('races over a real listener', () => {
     expect(me.statusCode).toBe(401)
   })
 })
+
+describe('the last admin', () => {
+  it('cannot be demoted, deactivated or deleted, by another admin or by themselves', async () => {
+    // A pair of its own: the admins of this file's other tests would count.
+    const own = await startPair({ REVOCATION_CACHE_TTL_MS: '0' })
+    try {
+      const only = await own.userWithToken('admin')
+      const call = (method: 'PATCH' | 'DELETE', url: string, payload?: object) =>
+        own.users.inject({ method, url, headers: as(only.token), ...(payload ? { payload } : {}) })
+      for (const payload of [{ role: 'user' }, { is_active: false }]) {
+        const res = await call('PATCH', `/admin/users/${only.userId}`, payload)
+        expect(res.statusCode, JSON.stringify(payload)).toBe(409)
+        expect(res.json().code).toBe('last_admin')
+      }
+      expect((await call('DELETE', `/admin/users/${only.userId}`)).json().code).toBe('last_admin')
+      const self = await call('DELETE', '/users/me', {})
+      expect(self.statusCode).toBe(409)
+      expect(self.json().code).toBe('last_admin')
+      expect(await own.users.db.users.findById(only.userId)).toMatchObject({
+        role: 'admin',
+        isActive: true,
+      })
+      // With a second admin, the first may step down.
+      const second = await own.userWithToken('admin')
+      const stepDown = await call('PATCH', `/admin/users/${only.userId}`, { role: 'user' })
+      expect(stepDown.statusCode).toBe(200)
+      const last = await own.users.inject({
+        method: 'DELETE',
+        url: `/admin/users/${second.userId}`,
+        headers: as(second.token),
+      })
+      expect(last.json().code).toBe('last_admin')
+    } finally {
+      await own.close()
+    }
+  })
+})

@@ -1,4 +1,4 @@
-import type { Profile, TokenPair } from '@authpair/contracts'
+import type { Profile, ProviderId, TokenPair } from '@authpair/contracts'
 import {
   type AuditClient,
   type Database,
@@ -21,8 +21,10 @@ import {
   pickLocale,
   renderMail,
 } from '../mail/mail-templates.js'
+import { PROVIDER_NAMES } from '../oauth/providers.js'
 import type { AccessTokenIssuer } from '../tokens/access-token-issuer.js'
 import { hashOpaqueToken, newOpaqueToken } from '../tokens/opaque-token.js'
+import { normalizeEmail } from './linking-policy.js'
 
 /** Who is asking, as the gateway saw them: recorded on sessions and audit events. */
 export type ClientContext = AuditClient
@@ -55,16 +57,41 @@ export class AccountService {
     },
     client: ClientContext,
   ): Promise<Profile> {
-    this.assertAcceptablePassword(input.password, input.email, 'password')
+    const user = await this.createUser({
+      email: input.email,
+      password: input.password,
+      name: input.name ?? null,
+    })
+    await this.audit('user_registered', user.id, client)
+    await this.queueVerification(user, input.email, input.acceptLanguage)
+    return toProfile(user)
+  }
+
+  /**
+   * Makes a user: the password rules and hash when there is a password, the insert, a taken
+   * address as 409 email_taken. Every way an account comes to be goes through here.
+   */
+  async createUser(input: {
+    email: string | null
+    password?: string | undefined
+    name?: string | null | undefined
+    role?: 'user' | 'admin'
+    emailVerified?: boolean
+  }): Promise<UserRecord> {
+    const email = input.email === null ? null : normalizeEmail(input.email)
+    if (input.password !== undefined) {
+      this.assertAcceptablePassword(input.password, email, 'password')
+    }
     const now = this.deps.now()
-    const passwordHash = await this.deps.hasher.hash(input.password)
-    let user: UserRecord
     try {
-      user = await this.deps.db.users.create({
+      return await this.deps.db.users.create({
         id: newId(),
-        email: input.email,
-        passwordHash,
-        name: input.name ?? null,
+        email,
+        emailVerified: email !== null && (input.emailVerified ?? false),
+        passwordHash:
+          input.password === undefined ? null : await this.deps.hasher.hash(input.password),
+        name: input.name?.slice(0, 200) ?? null,
+        role: input.role ?? 'user',
         createdAt: now,
         updatedAt: now,
       })
@@ -74,18 +101,31 @@ export class AccountService {
       }
       throw error
     }
-    await this.audit('user_registered', user.id, client)
-    try {
-      await this.sendVerification(user, input.acceptLanguage)
-    } catch (err) {
-      // The account exists; the user can ask for the mail again (email/verify/resend).
-      this.deps.log.error({ err, userId: user.id }, 'could not queue the verification mail')
-    }
-    return toProfile(user)
   }
 
-  /** Queues a verification mail; a newer one voids the older link. */
-  async sendVerification(user: UserRecord, acceptLanguage?: string): Promise<void> {
+  /** sendVerification, for a flow that must not fail on it: the user can ask again (resend). */
+  async queueVerification(
+    user: UserRecord,
+    address: string,
+    acceptLanguage?: string,
+  ): Promise<void> {
+    try {
+      await this.sendVerification(user, address, acceptLanguage)
+    } catch (err) {
+      this.deps.log.error({ err, userId: user.id }, 'could not queue the verification mail')
+    }
+  }
+
+  /**
+   * Queues a link that proves `address` belongs to the user: the account's own unverified
+   * address, or (for an account a provider made without vouching for one) the address it
+   * gave. A newer link voids the older.
+   */
+  async sendVerification(
+    user: UserRecord,
+    address: string,
+    acceptLanguage?: string,
+  ): Promise<void> {
     const now = this.deps.now()
     const ttl = this.deps.config.EMAIL_VERIFY_TTL_SECONDS
     const token = newOpaqueToken()
@@ -97,9 +137,9 @@ export class AccountService {
         tokenHash: hashOpaqueToken(token),
         createdAt: now,
         expiresAt: new Date(now.getTime() + ttl * 1000),
-        data: JSON.stringify({ email: user.email }),
+        data: JSON.stringify({ email: address }),
       },
-      this.mail('email_verify', user, acceptLanguage, {
+      this.mail('email_verify', user, address, acceptLanguage, {
         link: this.link(this.deps.config.EMAIL_VERIFY_PATH, token),
         minutes: Math.round(ttl / 60),
       }),
@@ -115,8 +155,8 @@ export class AccountService {
     acceptLanguage: string | undefined,
     client: ClientContext,
   ): Promise<void> {
-    const user = await this.deps.db.users.findByEmail(email)
-    if (!user?.isActive) {
+    const user = await this.deps.db.users.findByEmail(normalizeEmail(email))
+    if (!user?.isActive || user.email === null) {
       await this.audit('password_reset_requested', user?.id ?? null, client, { known: false })
       return
     }
@@ -132,7 +172,7 @@ export class AccountService {
         createdAt: now,
         expiresAt: new Date(now.getTime() + ttl * 1000),
       },
-      this.mail('password_reset', user, acceptLanguage, {
+      this.mail('password_reset', user, user.email, acceptLanguage, {
         link: this.link(this.deps.config.PASSWORD_RESET_PATH, token),
         minutes: Math.round(ttl / 60),
       }),
@@ -140,26 +180,96 @@ export class AccountService {
     await this.audit('password_reset_requested', user.id, client, { known: true })
   }
 
-  /** Sets a new password with a reset token: every session ends, a notice is mailed. */
-  async resetPassword(token: string, password: string, client: ClientContext): Promise<void> {
+  /**
+   * Sets a new password with a reset token: every session ends, a notice is mailed. The link
+   * came to the account's mailbox, so it proves the address: an account whose address was
+   * unverified is claimed by it (claimAccount: whatever its maker linked goes too), and the
+   * address counts as verified from now on.
+   */
+  async resetPassword(
+    token: string,
+    password: string,
+    client: ClientContext,
+    acceptLanguage?: string,
+  ): Promise<void> {
     const hash = hashOpaqueToken(token)
     const now = this.deps.now()
     const found = await this.deps.db.oneTimeTokens.findActive(hash, 'password_reset', now)
     const user = found ? await this.deps.db.users.findById(found.userId) : undefined
-    if (!found || !user) throw this.invalidToken()
+    if (!found || !user?.email) throw this.invalidToken()
     // Rules first, so a rejected password does not spend the link.
     this.assertAcceptablePassword(password, user.email, 'password')
     const passwordHash = await this.deps.hasher.hash(password)
     if (!(await this.deps.db.oneTimeTokens.consume(hash, 'password_reset', this.deps.now()))) {
       throw this.invalidToken() // spent by a concurrent request meanwhile
     }
-    await this.deps.db.users.update(user.id, { passwordHash, updatedAt: now })
+    const claimed = user.emailVerified
+      ? undefined
+      : await this.claimAccount(user, 'password_reset', client)
+    await this.deps.db.users.update(user.id, { passwordHash, emailVerified: true, updatedAt: now })
     const revoked = await this.deps.db.sessions.revokeAllForUser(user.id, {
       now,
       reason: 'password_reset',
     })
-    await this.deps.db.emailOutbox.enqueue(this.mail('password_changed', user, undefined, {}))
-    await this.audit('password_reset', user.id, client, { sessions_revoked: revoked })
+    await this.deps.db.emailOutbox.enqueue(
+      this.mail('password_changed', user, user.email, acceptLanguage, {}),
+    )
+    await this.audit('password_reset', user.id, client, {
+      sessions_revoked: revoked + (claimed?.sessionsRevoked ?? 0),
+      ...(claimed ? { email_verified: true } : {}),
+    })
+  }
+
+  /**
+   * Someone just proved control of the account's address (a provider's verified email, or a
+   * reset link) while the account's own address was unverified: whoever made the account never
+   * proved it, and may be an attacker who pre-registered the victim's address. So everything
+   * that was added before the proof goes: the password (for a provider's proof; a reset sets
+   * a new one), every linked identity, every outstanding link and login code, every session.
+   * The address is then verified, and the owner is told in an audited event and a mail.
+   *
+   * The order closes the doors before the rooms: credentials first (no new session can start
+   * from them), then what they opened (sessions).
+   */
+  async claimAccount(
+    user: UserRecord,
+    via: ProviderId | 'password_reset',
+    client: ClientContext,
+  ): Promise<{ sessionsRevoked: number }> {
+    const { db } = this.deps
+    const now = this.deps.now()
+    const passwordRemoved = via !== 'password_reset' && user.passwordHash !== null
+    await db.users.update(user.id, {
+      ...(via !== 'password_reset' ? { passwordHash: null } : {}),
+      emailVerified: true,
+      updatedAt: now,
+    })
+    const identitiesRemoved = await db.identities.deleteAllForUser(user.id)
+    await db.oneTimeTokens.voidForUser(
+      user.id,
+      ['password_reset', 'email_verify', 'oauth_login'],
+      now,
+    )
+    const sessionsRevoked = await db.sessions.revokeAllForUser(user.id, {
+      now,
+      reason: 'account_claimed',
+    })
+    await this.audit('account_claimed', user.id, client, {
+      via,
+      password_removed: passwordRemoved,
+      identities_removed: identitiesRemoved,
+      sessions_revoked: sessionsRevoked,
+    })
+    // A reset mails its own notice; this one says what went when something the owner may not
+    // have known about did.
+    if (user.email && (passwordRemoved || identitiesRemoved > 0)) {
+      await db.emailOutbox.enqueue(
+        this.mail('account_claimed', user, user.email, undefined, {
+          provider: via === 'password_reset' ? undefined : PROVIDER_NAMES[via],
+        }),
+      )
+    }
+    return { sessionsRevoked }
   }
 
   async verifyEmail(token: string, client: ClientContext): Promise<void> {
@@ -170,15 +280,46 @@ export class AccountService {
     )
     const user = record ? await this.deps.db.users.findById(record.userId) : undefined
     const email = record?.data ? (JSON.parse(record.data) as { email?: string }).email : undefined
+    if (!record || !user || !email) throw this.invalidToken()
+    if (user.email === null) {
+      // An account a provider made without an address: the link proves the one it was sent to,
+      // which becomes the account's unless another account holds it by now (the owner who
+      // registered it first wins: a pending address never takes one over).
+      try {
+        await this.deps.db.users.update(user.id, {
+          email,
+          emailVerified: true,
+          updatedAt: this.deps.now(),
+        })
+      } catch (error) {
+        if (error instanceof UniqueViolationError && error.constraint === 'users_email_key') {
+          throw new HttpProblem(
+            409,
+            'email_taken',
+            'This address belongs to another account now: sign in to that one.',
+          )
+        }
+        throw error
+      }
+      await this.audit('email_verified', user.id, client, { address_added: true })
+      return
+    }
     // A link for an address the account no longer has proves nothing about the current one.
-    if (!record || !user || email !== user.email) throw this.invalidToken()
+    if (email !== user.email) throw this.invalidToken()
     await this.deps.db.users.update(user.id, { emailVerified: true, updatedAt: this.deps.now() })
     await this.audit('email_verified', user.id, client)
   }
 
+  /**
+   * A new verification link: to the account's unverified address, or, for an account without
+   * one, to the address its provider gave. Nothing when the address is already verified.
+   */
   async resendVerification(userId: string, acceptLanguage: string | undefined): Promise<void> {
     const user = await this.deps.db.users.findById(userId)
-    if (user && !user.emailVerified) await this.sendVerification(user, acceptLanguage)
+    if (!user || user.emailVerified) return
+    const address =
+      user.email ?? (await this.deps.db.identities.listForUser(user.id)).find((i) => i.email)?.email
+    if (address) await this.sendVerification(user, address, acceptLanguage)
   }
 
   private invalidToken(): HttpProblem {
@@ -199,6 +340,7 @@ export class AccountService {
   private mail(
     kind: MailKind,
     user: UserRecord,
+    to: string,
     acceptLanguage: string | undefined,
     variables: Omit<MailVariables, 'product'>,
   ): NewEmailOutbox {
@@ -210,7 +352,7 @@ export class AccountService {
     return {
       id: newId(),
       kind,
-      toAddress: user.email,
+      toAddress: to,
       subject: rendered.subject,
       textBody: rendered.text,
       htmlBody: rendered.html,
@@ -223,7 +365,7 @@ export class AccountService {
     input: { email: string; password: string },
     client: ClientContext,
   ): Promise<TokenPair> {
-    const user = await this.deps.db.users.findByEmail(input.email)
+    const user = await this.deps.db.users.findByEmail(normalizeEmail(input.email))
     if (!user?.passwordHash) {
       // Same work and the same answer as a wrong password: no timing or body difference.
       await this.deps.hasher.burn(input.password)
@@ -235,25 +377,46 @@ export class AccountService {
       await this.audit('login_failed', user.id, client, { reason: 'wrong_password' })
       throw new HttpProblem(401, 'invalid_credentials', INVALID_CREDENTIALS)
     }
-    if (!user.isActive) {
-      await this.audit('login_failed', user.id, client, { reason: 'account_disabled' })
-      throw new HttpProblem(403, 'account_disabled', 'This account is disabled.')
-    }
+    if (needsRehash && user.isActive) await this.upgradeHash(user, input.password)
+    return this.completeSignIn(user, client, 'password')
+  }
+
+  /**
+   * Why this account may not sign in now, whichever way it proved who it is (password,
+   * provider): the one place these rules live. Undefined when it may.
+   */
+  signInRefusal(user: UserRecord): HttpProblem | undefined {
+    if (!user.isActive) return new HttpProblem(403, 'account_disabled', 'This account is disabled.')
     if (this.deps.config.REQUIRE_EMAIL_VERIFICATION && !user.emailVerified) {
-      await this.audit('login_failed', user.id, client, { reason: 'email_not_verified' })
-      throw new HttpProblem(
+      return new HttpProblem(
         403,
         'email_not_verified',
         'Verify your email address before signing in.',
       )
     }
-    if (needsRehash) await this.upgradeHash(user, input.password)
+    return undefined
+  }
+
+  /**
+   * The last step of every sign-in, after the first factor (a password, a provider): the rules
+   * above decide, then a session starts. Audited either way.
+   */
+  async completeSignIn(
+    user: UserRecord,
+    client: ClientContext,
+    via: 'password' | ProviderId,
+  ): Promise<TokenPair> {
+    const refusal = this.signInRefusal(user)
+    if (refusal) {
+      await this.audit('login_failed', user.id, client, { reason: refusal.code, via })
+      throw refusal
+    }
     const pair = await this.startSession(user, client)
-    await this.audit('login_succeeded', user.id, client)
+    await this.audit('login_succeeded', user.id, client, via === 'password' ? undefined : { via })
     return pair
   }
 
-  /** A session for a user who has just proven who they are (password here; OAuth later). */
+  /** A session for a user who has just proven who they are (completeSignIn decided). */
   async startSession(user: UserRecord, client: ClientContext): Promise<TokenPair> {
     const now = this.deps.now()
     const { config } = this.deps
@@ -364,6 +527,7 @@ export class AccountService {
     currentSessionId: string,
     input: { currentPassword: string; newPassword: string },
     client: ClientContext,
+    acceptLanguage?: string,
   ): Promise<void> {
     const user = await this.deps.db.users.findById(userId)
     if (!user) throw new HttpProblem(401, 'invalid_token', 'The access token is not valid.')
@@ -383,16 +547,23 @@ export class AccountService {
       passwordHash: await this.deps.hasher.hash(input.newPassword),
       updatedAt: now,
     })
+    // A reset link mailed before the change must not undo it.
+    await this.deps.db.oneTimeTokens.voidForUser(user.id, ['password_reset'], now)
     const revoked = await this.deps.db.sessions.revokeAllForUser(user.id, {
       now,
       reason: 'password_change',
       exceptSessionId: currentSessionId,
     })
+    if (user.email) {
+      await this.deps.db.emailOutbox.enqueue(
+        this.mail('password_changed', user, user.email, acceptLanguage, {}),
+      )
+    }
     await this.audit('password_changed', user.id, client, { sessions_revoked: revoked })
   }
 
-  private assertAcceptablePassword(password: string, email: string, field: string): void {
-    const problem = passwordProblem(password, { email })
+  private assertAcceptablePassword(password: string, email: string | null, field: string): void {
+    const problem = passwordProblem(password, { email: email ?? '' })
     if (problem) {
       throw new HttpProblem(400, 'password_rejected', `The password ${problem}.`, {
         errors: [{ path: `body.${field}`, message: problem }],

@@ -4,14 +4,18 @@
  * Reads the same environment as the auth-service (DATABASE_URL, KEY_ENCRYPTION_KEY, …).
  *
  *   migrate                         apply the database migrations
- *   create-admin <email> [name]     create an admin (password from stdin, or asked without echo);
- *                                   an existing account with that email is promoted instead
+ *   create-admin <email> [name]     create an admin (password from stdin, or asked without echo)
+ *   create-admin --promote <email>  make an existing account admin: only one whose email is
+ *                                   verified, and every session it has ends (so a token minted
+ *                                   before the promotion does not carry on as an admin's)
  *   keys list                       the signing keys and their status
  *   keys rotate                     publish a new signing key (it signs after the publish lead)
  *   sessions revoke <email>         end every session of a user
  */
 import { migrateDatabase, newId, redactDatabaseUrl } from '@authpair/db'
 import { passwordProblem } from '@authpair/passwords'
+import { HttpProblem } from '@authpair/service-kit'
+import { normalizeEmail } from '../accounts/linking-policy.js'
 import { buildAuthApp } from '../app.js'
 import { loadAuthConfig } from '../config.js'
 import { keyStatus } from '../keys/key-store.js'
@@ -20,6 +24,7 @@ import { readPassword } from './read-password.js'
 const USAGE = `usage: manage <command>
   migrate
   create-admin <email> [name]
+  create-admin --promote <email>
   keys list
   keys rotate
   sessions revoke <email>`
@@ -48,30 +53,54 @@ async function main(args: string[]): Promise<void> {
   const client = { ip: 'cli', userAgent: 'manage', requestId: newId() }
   try {
     if (command === 'create-admin') {
-      const [rawEmail, ...nameParts] = rest
+      const promote = rest[0] === '--promote'
+      const [rawEmail, ...nameParts] = promote ? rest.slice(1) : rest
       if (!rawEmail) throw new UsageError('create-admin needs an email')
-      const email = rawEmail.trim().toLowerCase()
+      const email = normalizeEmail(rawEmail)
       const existing = await app.db.users.findByEmail(email)
-      if (existing) {
-        await app.db.users.update(existing.id, { role: 'admin', updatedAt: new Date() })
-        await app.accounts.audit('role_changed', existing.id, client, { role: 'admin' })
-        console.log(`promoted ${email} to admin`)
+      if (existing && !promote) {
+        // Whoever registered this address first would otherwise become admin, token and all.
+        throw new UsageError(
+          `an account with ${email} exists: to make it admin, run create-admin --promote ${email}`,
+        )
+      }
+      if (promote) {
+        if (!existing) throw new UsageError(`no account with ${email} to promote`)
+        if (!existing.emailVerified) {
+          throw new UsageError(
+            `${email} has not verified its address, so it may not belong to its owner: verify it (or reset its password) first`,
+          )
+        }
+        const now = new Date()
+        await app.db.users.update(existing.id, { role: 'admin', updatedAt: now })
+        const ended = await app.db.sessions.revokeAllForUser(existing.id, {
+          now,
+          reason: 'promoted',
+        })
+        await app.accounts.audit('role_changed', existing.id, client, {
+          role: 'admin',
+          via: 'cli',
+          sessions_revoked: ended,
+        })
+        console.log(`promoted ${email} to admin; ended ${ended} session(s): sign in again`)
         return
       }
       const password = await readPassword(`password for ${email}: `)
       const problem = passwordProblem(password, { email })
       if (problem) throw new UsageError(`the password ${problem}`)
-      const now = new Date()
-      const user = await app.db.users.create({
-        id: newId(),
-        email,
-        passwordHash: await app.passwordHasher.hash(password),
-        name: nameParts.join(' ') || null,
-        role: 'admin',
-        emailVerified: true,
-        createdAt: now,
-        updatedAt: now,
-      })
+      let user: Awaited<ReturnType<typeof app.accounts.createUser>>
+      try {
+        user = await app.accounts.createUser({
+          email,
+          password,
+          name: nameParts.join(' ') || null,
+          role: 'admin',
+          emailVerified: true,
+        })
+      } catch (error) {
+        if (error instanceof HttpProblem) throw new UsageError(error.message)
+        throw error
+      }
       await app.accounts.audit('user_registered', user.id, client, { role: 'admin', via: 'cli' })
       console.log(`created admin ${email} (${user.id})`)
       return

@@ -3,7 +3,12 @@
  * name and links come from configuration (never from the request's Host).
  */
 export type MailLocale = 'en' | 'ru'
-export type MailKind = 'password_reset' | 'password_changed' | 'email_verify'
+export type MailKind =
+  | 'password_reset'
+  | 'password_changed'
+  | 'email_verify'
+  | 'account_claimed'
+  | 'sign_in_locked'
 
 export interface RenderedMail {
   subject: string
@@ -17,6 +22,8 @@ export interface MailVariables {
   link?: string
   /** How long the link works, minutes. */
   minutes?: number
+  /** The provider a sign-in came through (account_claimed). */
+  provider?: string | undefined
 }
 
 const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
@@ -45,8 +52,26 @@ const COPY: Record<MailLocale, Record<MailKind, (v: MailVariables) => Copy>> = {
       lines: [
         `Confirm that this address belongs to your ${v.product} account.`,
         `The link works for ${v.minutes} minutes.`,
+        `If you did not create a ${v.product} account, do not click: ignore this mail and nothing will be tied to your address.`,
       ],
       action: 'Confirm my email',
+    }),
+    account_claimed: (v) => ({
+      subject: `Your ${v.product} account was secured`,
+      lines: [
+        v.provider
+          ? `You signed in with ${v.provider}, which confirmed that this address is yours.`
+          : 'A password reset confirmed that this address is yours.',
+        `The ${v.product} account registered with this address had never confirmed it, so whoever registered it may not have been you: we removed its earlier password, its linked sign-ins and every session.`,
+        'If that earlier password was yours, set a new one with "Forgot password".',
+      ],
+    }),
+    sign_in_locked: (v) => ({
+      subject: `Sign-in to your ${v.product} account is paused`,
+      lines: [
+        `There were many wrong passwords for your ${v.product} account, so password sign-in is paused for ${v.minutes} minutes.`,
+        'If it was you, wait, or reset your password: a reset link works during the pause. If it was not you, your password held; consider changing it.',
+      ],
     }),
   },
   ru: {
@@ -70,8 +95,26 @@ const COPY: Record<MailLocale, Record<MailKind, (v: MailVariables) => Copy>> = {
       lines: [
         `Подтвердите, что этот адрес принадлежит вашей учётной записи ${v.product}.`,
         `Ссылка действует ${v.minutes} минут.`,
+        `Если вы не создавали учётную запись ${v.product}, не переходите по ссылке: просто проигнорируйте письмо, и к вашему адресу ничего не будет привязано.`,
       ],
       action: 'Подтвердить адрес',
+    }),
+    account_claimed: (v) => ({
+      subject: `Ваша учётная запись ${v.product} защищена`,
+      lines: [
+        v.provider
+          ? `Вы вошли через ${v.provider}, и это подтвердило, что адрес принадлежит вам.`
+          : 'Сброс пароля подтвердил, что адрес принадлежит вам.',
+        `Учётная запись ${v.product}, зарегистрированная на этот адрес, так и не подтвердила его, поэтому её мог создать не вы: мы удалили её прежний пароль, привязанные способы входа и все сеансы.`,
+        'Если прежний пароль был вашим, задайте новый через «Забыли пароль».',
+      ],
+    }),
+    sign_in_locked: (v) => ({
+      subject: `Вход в учётную запись ${v.product} приостановлен`,
+      lines: [
+        `Для вашей учётной записи ${v.product} было введено много неверных паролей, поэтому вход по паролю приостановлен на ${v.minutes} минут.`,
+        'Если это были вы, подождите или сбросьте пароль: ссылка для сброса работает и во время паузы. Если это были не вы, пароль устоял; подумайте о том, чтобы его сменить.',
+      ],
     }),
   },
 }

@@ -1,8 +1,10 @@
+import { timingSafeEqual } from 'node:crypto'
 import type { IdentityList, TokenPair } from '@authpair/contracts'
 import { type Database, newId, UniqueViolationError, type UserRecord } from '@authpair/db'
 import { HttpProblem } from '@authpair/service-kit'
 import type { FastifyBaseLogger } from 'fastify'
 import type { AccountService, ClientContext } from '../accounts/account-service.js'
+import { decideFederatedAccount, normalizeEmail } from '../accounts/linking-policy.js'
 import type { AuthConfig } from '../config.js'
 import { hashOpaqueToken, newOpaqueToken } from '../tokens/opaque-token.js'
 import { codeChallengeS256, newCodeVerifier, randomValue } from './pkce.js'
@@ -30,6 +32,7 @@ type CallbackError =
   | 'email_unavailable'
   | 'account_exists'
   | 'account_disabled'
+  | 'email_not_verified'
 
 class CallbackFailure extends Error {
   constructor(
@@ -67,9 +70,23 @@ export class OAuthService {
     return `${this.deps.config.ISSUER}/auth/oauth/${provider}/callback`
   }
 
-  /** Where to send the browser, and the sealed cookie that binds the flow to it. */
-  authorize(providerId: string, redirectUri: string): { location: string; cookie: string } {
+  /**
+   * Where to send the browser, and the sealed cookie that binds the flow to it. The client app
+   * is an OAuth client of ours (RFC 6749, RFC 7636): its own `state` comes back to it unchanged,
+   * and its `code_challenge` binds the login code to the app instance that started the flow, so
+   * a code planted in someone else's browser is useless (login CSRF).
+   */
+  authorize(
+    providerId: string,
+    query: {
+      redirect_uri: string
+      state?: string | undefined
+      code_challenge?: string | undefined
+      code_challenge_method?: 'S256' | undefined
+    },
+  ): { location: string; cookie: string } {
     const provider = this.provider(providerId)
+    const redirectUri = query.redirect_uri
     if (!this.deps.config.OAUTH_REDIRECT_URIS.includes(redirectUri)) {
       throw new HttpProblem(400, 'invalid_redirect_uri', 'redirect_uri is not on the allowlist.', {
         errors: [
@@ -77,12 +94,24 @@ export class OAuthService {
         ],
       })
     }
+    if (query.code_challenge !== undefined && query.code_challenge_method !== 'S256') {
+      // RFC 7636 §4.3: an absent method means "plain", which we do not accept.
+      throw invalidRequest('query.code_challenge_method', 'must be S256 with a code_challenge')
+    }
+    if (query.code_challenge === undefined && query.code_challenge_method !== undefined) {
+      throw invalidRequest('query.code_challenge', 'is required with code_challenge_method')
+    }
+    if (query.code_challenge === undefined && requireAppPkce(this.deps.config)) {
+      throw invalidRequest('query.code_challenge', 'is required (OAUTH_REQUIRE_APP_PKCE)')
+    }
     const flow: OAuthFlowState = {
       provider: provider.id,
       state: randomValue(),
       codeVerifier: newCodeVerifier(),
       nonce: randomValue(),
       redirectUri,
+      appState: query.state,
+      appCodeChallenge: query.code_challenge,
       expiresAt: this.deps.now().getTime() + FLOW_TTL_SECONDS * 1000,
     }
     const url = new URL(provider.authorizeUrl)
@@ -114,6 +143,9 @@ export class OAuthService {
     const target = flow?.redirectUri ?? fallback
     if (!target)
       throw new HttpProblem(400, 'invalid_redirect_uri', 'No redirect URI is configured.')
+    // The client's own state goes back with either answer (RFC 6749 §4.1.2, §4.1.2.1).
+    const appState: Record<string, string> =
+      flow?.appState !== undefined ? { state: flow.appState } : {}
     try {
       const provider = this.provider(providerId)
       const now = this.deps.now().getTime()
@@ -140,8 +172,19 @@ export class OAuthService {
         throw new CallbackFailure('provider_error', (error as Error).message)
       }
       const user = await this.resolveAccount(provider.id, profile, client)
-      const code = await this.issueLoginCode(user, provider.id)
-      return this.redirect(target, { code })
+      const refusal = this.deps.accounts.signInRefusal(user)
+      if (refusal) {
+        await this.deps.accounts.audit('login_failed', user.id, client, {
+          reason: refusal.code,
+          via: provider.id,
+        })
+        throw new CallbackFailure(
+          refusal.code === 'email_not_verified' ? 'email_not_verified' : 'account_disabled',
+          refusal.message,
+        )
+      }
+      const code = await this.issueLoginCode(user, provider.id, flow.appCodeChallenge)
+      return this.redirect(target, { code, ...appState })
     } catch (error) {
       if (!(error instanceof CallbackFailure)) throw error
       this.deps.log.info({ provider: providerId, reason: error.message }, 'OAuth callback refused')
@@ -149,30 +192,53 @@ export class OAuthService {
         provider: providerId,
         error: error.error,
       })
-      return this.redirect(target, { error: error.error })
+      return this.redirect(target, { error: error.error, ...appState })
     }
   }
 
-  /** Trades a login code (once, within OAUTH_LOGIN_CODE_TTL_SECONDS) for a token pair. */
-  async exchange(code: string, client: ClientContext): Promise<TokenPair> {
+  /**
+   * Trades a login code (once, within OAUTH_LOGIN_CODE_TTL_SECONDS) for a token pair. A code
+   * issued for a code_challenge needs its verifier (RFC 7636 §4.6); a verifier for a code issued
+   * without one is refused too, since a challenge stripped from the authorize request on its
+   * way (a downgrade) would otherwise pass unnoticed. Either mistake spends the code.
+   */
+  async exchange(
+    code: string,
+    codeVerifier: string | undefined,
+    client: ClientContext,
+  ): Promise<TokenPair> {
     const record = await this.deps.db.oneTimeTokens.consume(
       hashOpaqueToken(code),
       'oauth_login',
       this.deps.now(),
     )
     const user = record ? await this.deps.db.users.findById(record.userId) : undefined
-    if (!record || !user?.isActive) {
+    if (!record || !user) {
       throw new HttpProblem(
         400,
         'invalid_token',
         'The login code is not valid: unknown, expired or used.',
       )
     }
-    const pair = await this.deps.accounts.startSession(user, client)
-    await this.deps.accounts.audit('login_succeeded', user.id, client, {
-      via: JSON.parse(record.data ?? '{}').provider,
-    })
-    return pair
+    const data = JSON.parse(record.data ?? '{}') as {
+      provider: ProviderId
+      code_challenge?: string
+    }
+    if (!verifierMatches(data.code_challenge, codeVerifier)) {
+      await this.deps.accounts.audit('oauth_failed', user.id, client, {
+        provider: data.provider,
+        error: 'invalid_grant',
+      })
+      throw new HttpProblem(
+        400,
+        'invalid_grant',
+        data.code_challenge === undefined
+          ? 'This login code was issued without a code_challenge: send no code_verifier.'
+          : 'The code_verifier does not match the code_challenge this sign-in started with.',
+        { errors: [{ path: 'body.code_verifier', message: 'does not match' }] },
+      )
+    }
+    return this.deps.accounts.completeSignIn(user, client, data.provider)
   }
 
   async identities(userId: string): Promise<IdentityList> {
@@ -205,69 +271,71 @@ export class OAuthService {
   }
 
   /**
-   * The account a provider identity signs in to: the one already linked; else an existing
-   * account with the same email, only when the provider asserts the email is verified; else a
-   * new account without a password (a password can be set through the reset flow).
+   * The account a provider identity signs in to, as the linking policy decides
+   * (accounts/linking-policy.ts: an address claims an account only when someone proved it).
    */
   private async resolveAccount(
     provider: ProviderId,
     profile: ProviderProfile,
     client: ClientContext,
   ): Promise<UserRecord> {
-    const linked = await this.deps.db.identities.findByProviderUser(
-      provider,
-      profile.providerUserId,
-    )
-    if (linked) {
-      const user = await this.deps.db.users.findById(linked.userId)
-      if (!user) throw new CallbackFailure('provider_error', 'identity without user')
-      if (!user.isActive) throw new CallbackFailure('account_disabled', 'account disabled')
-      return user
-    }
-    const email = profile.email?.trim().toLowerCase()
-    if (!email) throw new CallbackFailure('email_unavailable', 'the provider gave no usable email')
+    const { db } = this.deps
+    const linked = await db.identities.findByProviderUser(provider, profile.providerUserId)
+    const linkedUser = linked ? await db.users.findById(linked.userId) : undefined
+    if (linked && !linkedUser) throw new CallbackFailure('provider_error', 'identity without user')
+    const email = profile.email ? normalizeEmail(profile.email) : undefined
+    const holder = !linkedUser && email ? await db.users.findByEmail(email) : undefined
+    const decision = decideFederatedAccount({
+      linkedUser,
+      email,
+      emailVerified: profile.emailVerified,
+      holder,
+    })
     const now = this.deps.now()
-    const existing = await this.deps.db.users.findByEmail(email)
-    if (existing) {
-      if (!profile.emailVerified) {
-        // An unverified provider email must never take over the account that owns it.
-        throw new CallbackFailure(
-          'account_exists',
-          'email taken; provider does not assert it is verified',
-        )
+    switch (decision.action) {
+      case 'refuse':
+        throw new CallbackFailure(decision.reason, `linking policy: ${decision.reason}`)
+      case 'sign_in':
+        return decision.user
+      case 'claim':
+        // The identity is linked after the account's earlier credentials are gone.
+        await this.deps.accounts.claimAccount(decision.user, provider, client)
+        await this.link(decision.user.id, provider, profile, email ?? null, now)
+        await this.deps.accounts.audit('identity_linked', decision.user.id, client, { provider })
+        return { ...decision.user, passwordHash: null, emailVerified: true }
+      case 'link':
+        await this.link(decision.user.id, provider, profile, email ?? null, now)
+        await this.deps.accounts.audit('identity_linked', decision.user.id, client, { provider })
+        return decision.user
+      case 'create': {
+        let user: UserRecord
+        try {
+          user = await this.deps.accounts.createUser({
+            email: decision.email,
+            emailVerified: decision.email !== null,
+            name: profile.name ?? null,
+          })
+        } catch (error) {
+          if (error instanceof HttpProblem && error.code === 'email_taken') {
+            throw new CallbackFailure('account_exists', 'email registered concurrently')
+          }
+          throw error
+        }
+        await this.link(user.id, provider, profile, email ?? null, now)
+        await this.deps.accounts.audit('user_registered', user.id, client, { via: provider })
+        if (decision.pendingEmail) {
+          await this.deps.accounts.queueVerification(user, decision.pendingEmail)
+        }
+        return user
       }
-      if (!existing.isActive) throw new CallbackFailure('account_disabled', 'account disabled')
-      await this.link(existing.id, provider, profile, email, now)
-      await this.deps.accounts.audit('identity_linked', existing.id, client, { provider })
-      return existing
     }
-    let user: UserRecord
-    try {
-      user = await this.deps.db.users.create({
-        id: newId(),
-        email,
-        emailVerified: profile.emailVerified,
-        passwordHash: null,
-        name: profile.name?.slice(0, 200) ?? null,
-        createdAt: now,
-        updatedAt: now,
-      })
-    } catch (error) {
-      if (error instanceof UniqueViolationError) {
-        throw new CallbackFailure('account_exists', 'email registered concurrently')
-      }
-      throw error
-    }
-    await this.link(user.id, provider, profile, email, now)
-    await this.deps.accounts.audit('user_registered', user.id, client, { via: provider })
-    return user
   }
 
   private async link(
     userId: string,
     provider: ProviderId,
     profile: ProviderProfile,
-    email: string,
+    email: string | null,
     now: Date,
   ) {
     try {
@@ -290,7 +358,11 @@ export class OAuthService {
     }
   }
 
-  private async issueLoginCode(user: UserRecord, provider: ProviderId): Promise<string> {
+  private async issueLoginCode(
+    user: UserRecord,
+    provider: ProviderId,
+    codeChallenge: string | undefined,
+  ): Promise<string> {
     const code = newOpaqueToken()
     const now = this.deps.now()
     await this.deps.db.oneTimeTokens.issue({
@@ -300,7 +372,7 @@ export class OAuthService {
       tokenHash: hashOpaqueToken(code),
       createdAt: now,
       expiresAt: new Date(now.getTime() + this.deps.config.OAUTH_LOGIN_CODE_TTL_SECONDS * 1000),
-      data: JSON.stringify({ provider }),
+      data: JSON.stringify({ provider, code_challenge: codeChallenge }),
     })
     return code
   }
@@ -322,4 +394,24 @@ export class OAuthService {
       this.spentStates.delete(state)
     }
   }
+}
+
+function invalidRequest(path: string, message: string): HttpProblem {
+  return new HttpProblem(400, 'invalid_request', `${path.split('.')[1]} ${message}.`, {
+    errors: [{ path, message }],
+  })
+}
+
+/** OAUTH_REQUIRE_APP_PKCE, whose default depends on NODE_ENV: on in production. */
+function requireAppPkce(config: AuthConfig): boolean {
+  return config.OAUTH_REQUIRE_APP_PKCE ?? config.NODE_ENV === 'production'
+}
+
+/** RFC 7636 §4.6: BASE64URL(SHA256(verifier)) equals the challenge; no verifier without one. */
+function verifierMatches(challenge: string | undefined, verifier: string | undefined): boolean {
+  if (challenge === undefined) return verifier === undefined
+  if (verifier === undefined) return false
+  const expected = Buffer.from(challenge, 'ascii')
+  const actual = Buffer.from(codeChallengeS256(verifier), 'ascii')
+  return expected.length === actual.length && timingSafeEqual(expected, actual)
 }

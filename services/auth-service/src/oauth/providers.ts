@@ -3,6 +3,13 @@ import type { AuthConfig } from '../config.js'
 
 export type ProviderId = 'google' | 'yandex' | 'github'
 
+/** How people know each provider (mails, the provider list). */
+export const PROVIDER_NAMES: Record<ProviderId, string> = {
+  google: 'Google',
+  yandex: 'Yandex',
+  github: 'GitHub',
+}
+
 /** Who the provider says signed in. */
 export interface ProviderProfile {
   providerUserId: string
@@ -87,7 +94,7 @@ function google(config: AuthConfig): Provider | undefined {
   const jwks = createRemoteJWKSet(new URL(config.GOOGLE_JWKS_URL))
   return {
     id: 'google',
-    name: 'Google',
+    name: PROVIDER_NAMES.google,
     authorizeUrl: config.GOOGLE_AUTHORIZE_URL,
     scopes: 'openid email profile',
     usesNonce: true,
@@ -122,7 +129,7 @@ function yandex(config: AuthConfig): Provider | undefined {
   if (!clientId || !clientSecret) return undefined
   return {
     id: 'yandex',
-    name: 'Yandex',
+    name: PROVIDER_NAMES.yandex,
     authorizeUrl: config.YANDEX_AUTHORIZE_URL,
     scopes: 'login:email login:info',
     usesNonce: false,
@@ -169,7 +176,7 @@ function github(config: AuthConfig): Provider | undefined {
     })
   return {
     id: 'github',
-    name: 'GitHub',
+    name: PROVIDER_NAMES.github,
     authorizeUrl: config.GITHUB_AUTHORIZE_URL,
     scopes: 'read:user user:email',
     usesNonce: false,

@@ -11,6 +11,10 @@ export interface OAuthFlowState {
   codeVerifier: string
   nonce: string
   redirectUri: string
+  /** The client app's own state, echoed back to it on the redirect. */
+  appState?: string | undefined
+  /** The client app's PKCE challenge (S256): its verifier must come with the login code. */
+  appCodeChallenge?: string | undefined
   /** Epoch ms. */
   expiresAt: number
 }

@@ -54,6 +54,7 @@ const emailRoutes: FastifyPluginAsyncZod = async (fastify) => {
         request.body.token,
         request.body.password,
         auditClientOf(request),
+        request.headers['accept-language'],
       )
       return reply.code(204).send(null)
     },

@@ -36,17 +36,14 @@ const oauthRoutes: FastifyPluginAsyncZod<{ config: AuthConfig }> = async (fastif
       schema: {
         tags: ['oauth'],
         summary:
-          'Start sign-in: 302 to the provider with state, PKCE S256 (and a nonce for Google)',
+          'Start sign-in: 302 to the provider; the app’s state and code_challenge are bound to the flow',
         params: OAuthProviderParamsSchema,
         querystring: OAuthAuthorizeQuerySchema,
         response: { 302: z.null(), 400: ProblemSchema, 404: ProblemSchema },
       },
     },
     async (request, reply) => {
-      const { location, cookie } = fastify.oauth.authorize(
-        request.params.provider,
-        request.query.redirect_uri,
-      )
+      const { location, cookie } = fastify.oauth.authorize(request.params.provider, request.query)
       reply.header('set-cookie', stateCookieHeader(cookie, FLOW_TTL_SECONDS, secureCookie))
       reply.header('cache-control', 'no-store')
       return reply.redirect(location, 302)
@@ -84,13 +81,18 @@ const oauthRoutes: FastifyPluginAsyncZod<{ config: AuthConfig }> = async (fastif
     {
       schema: {
         tags: ['oauth'],
-        summary: 'Trade the one-time login code from the callback for a token pair',
+        summary:
+          'Trade the one-time login code from the callback (and the PKCE code_verifier) for a token pair',
         body: OAuthExchangeBodySchema,
-        response: { 200: TokenPairSchema, 400: ProblemSchema },
+        response: { 200: TokenPairSchema, 400: ProblemSchema, 403: ProblemSchema },
       },
     },
     async (request, reply) => {
-      const pair = await fastify.oauth.exchange(request.body.code, auditClientOf(request))
+      const pair = await fastify.oauth.exchange(
+        request.body.code,
+        request.body.code_verifier,
+        auditClientOf(request),
+      )
       reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' })
       return pair
     },

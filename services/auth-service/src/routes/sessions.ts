@@ -101,6 +101,7 @@ const sessionRoutes: FastifyPluginAsyncZod = async (fastify) => {
         sessionId,
         { currentPassword: request.body.current_password, newPassword: request.body.new_password },
         auditClientOf(request),
+        request.headers['accept-language'],
       )
       return reply.code(204).send(null)
     },

@@ -17,6 +17,12 @@ import { z } from 'zod'
 import { adminViewOf } from '../profiles.js'
 
 const security = [{ bearerAuth: [] }]
+const lastAdmin = () =>
+  new HttpProblem(
+    409,
+    'last_admin',
+    'This is the last active admin: make another admin first, so the console stays reachable.',
+  )
 const denied = { 401: ProblemSchema, 403: ProblemSchema }
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
@@ -159,20 +165,27 @@ const adminUserRoutes: FastifyPluginAsyncZod = async (fastify) => {
         security,
         params: UserIdParamsSchema,
         body: AdminPatchUserBodySchema,
-        response: { 200: AdminUserSchema, 400: ProblemSchema, 404: ProblemSchema, ...denied },
+        response: {
+          200: AdminUserSchema,
+          400: ProblemSchema,
+          404: ProblemSchema,
+          409: ProblemSchema,
+          ...denied,
+        },
       },
     },
     async (request) => {
       await found(request.params.id)
       const { role, is_active, name, email_verified } = request.body
       const now = new Date()
-      const updated = await fastify.db.users.update(request.params.id, {
+      const updated = await fastify.db.users.updateKeepingAnAdmin(request.params.id, {
         ...(role !== undefined ? { role } : {}),
         ...(is_active !== undefined ? { isActive: is_active } : {}),
         ...(name !== undefined ? { name } : {}),
         ...(email_verified !== undefined ? { emailVerified: email_verified } : {}),
         updatedAt: now,
       })
+      if (updated === 'last_admin') throw lastAdmin()
       if (!updated) throw new HttpProblem(404, 'not_found', 'No such user.')
       if (is_active === false) {
         await fastify.db.sessions.revokeAllForUser(updated.id, { now, reason: 'deactivated' })
@@ -190,14 +203,20 @@ const adminUserRoutes: FastifyPluginAsyncZod = async (fastify) => {
         summary: 'Delete a user: sessions end at once, the data is gone',
         security,
         params: UserIdParamsSchema,
-        response: { 204: z.null(), 400: ProblemSchema, 404: ProblemSchema, ...denied },
+        response: {
+          204: z.null(),
+          400: ProblemSchema,
+          404: ProblemSchema,
+          409: ProblemSchema,
+          ...denied,
+        },
       },
     },
     async (request, reply) => {
       const user = await found(request.params.id)
-      const now = new Date()
-      await fastify.db.sessions.revokeAllForUser(user.id, { now, reason: 'deleted' })
-      await fastify.db.users.delete(user.id)
+      const deleted = await fastify.db.users.deleteKeepingAnAdmin(user.id)
+      if (deleted === 'last_admin') throw lastAdmin()
+      // The delete cascades to the sessions: every token of the user fails from now on.
       await audit(request, 'user_deleted', user.id)
       return reply.code(204).send(null)
     },

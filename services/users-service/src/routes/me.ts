@@ -73,6 +73,7 @@ const meRoutes: FastifyPluginAsyncZod<{ config: UsersConfig }> = async (fastify,
           400: ProblemSchema,
           401: ProblemSchema,
           403: ProblemSchema,
+          409: ProblemSchema,
         },
       },
     },
@@ -100,8 +101,14 @@ const meRoutes: FastifyPluginAsyncZod<{ config: UsersConfig }> = async (fastify,
         }
       }
       const now = new Date()
-      await fastify.db.sessions.revokeAllForUser(user.id, { now, reason: 'account_deleted' })
-      await fastify.db.users.delete(user.id)
+      const deleted = await fastify.db.users.deleteKeepingAnAdmin(user.id)
+      if (deleted === 'last_admin') {
+        throw new HttpProblem(
+          409,
+          'last_admin',
+          'You are the last active admin: make another admin before deleting this account.',
+        )
+      }
       await recordAuditEvent(
         fastify.db,
         { type: 'user_deleted', userId: user.id, client: auditClientOf(request), at: now },
