@@ -28,22 +28,16 @@ export interface CreateServerOptions {
  */
 export function createServer(options: CreateServerOptions): FastifyInstance {
   const { config } = options
+  const logger =
+    options.logger === undefined
+      ? { level: config.LOG_LEVEL, base: { service: options.name } }
+      : options.logger
   const app = Fastify({
-    logger: options.logger ?? {
-      level: config.LOG_LEVEL,
-      base: { service: options.name },
-      redact: {
-        paths: [
-          'req.headers.authorization',
-          'req.headers.cookie',
-          'res.headers["set-cookie"]',
-          '*.password',
-          '*.refresh_token',
-          '*.token',
-        ],
-        censor: '[redacted]',
-      },
-    },
+    // Whoever supplies the logger options (a test's stream), secrets stay out of every line.
+    logger:
+      typeof logger === 'object' && logger !== null && !('info' in logger)
+        ? { ...logger, redact: LOG_REDACTION, serializers: { req: serializeRequest } }
+        : logger,
     genReqId,
     requestIdHeader: false,
     logController: new LogController({ requestIdLogLabel: 'request_id' }),
@@ -75,6 +69,61 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
     if (closing) reply.header('connection', 'close')
   })
   return app.withTypeProvider<ZodTypeProvider>()
+}
+
+const LOG_REDACTION = {
+  paths: [
+    'req.headers.authorization',
+    'req.headers.cookie',
+    'res.headers["set-cookie"]',
+    '*.password',
+    '*.refresh_token',
+    '*.token',
+  ],
+  censor: '[redacted]',
+}
+
+/** Query parameters that carry a credential: provider codes, states, tokens, PKCE verifiers. */
+const SECRET_QUERY_PARAMETER =
+  /^(code|state|token|code_verifier|access_token|refresh_token|id_token|client_secret)$/i
+
+/** `url` with the values of credential-bearing query parameters replaced. */
+export function redactUrl(url: string): string {
+  const at = url.indexOf('?')
+  if (at < 0) return url
+  const query = url
+    .slice(at + 1)
+    .split('&')
+    .map((pair) => {
+      const name = pair.split('=', 1)[0] ?? ''
+      let decoded = name
+      try {
+        decoded = decodeURIComponent(name)
+      } catch {}
+      return SECRET_QUERY_PARAMETER.test(decoded) ? `${name}=[redacted]` : pair
+    })
+  return `${url.slice(0, at)}?${query.join('&')}`
+}
+
+/**
+ * pino's view of a request (Fastify's default fields), with the URL's secrets redacted: the
+ * OAuth callback's `code` and `state` would otherwise sit in every request log.
+ */
+function serializeRequest(request: {
+  method: string
+  url: string
+  host?: string
+  hostname?: string
+  ip?: string
+  socket?: { remotePort?: number }
+}) {
+  return {
+    method: request.method,
+    url: redactUrl(request.url),
+    host: request.host ?? request.hostname,
+    remoteAddress: request.ip,
+    remotePort: request.socket?.remotePort,
+  }
 }
 
 export interface BuildServiceOptions<O extends FastifyPluginOptions> {
