@@ -33,6 +33,7 @@ export function renderGateway(options) {
     usersUpstreams,
     adminAllowIps = ['127.0.0.1'],
     trustedProxies = [],
+    upstreamBind,
     docsPublic = false,
     rates = {},
     mimeTypes = '/etc/nginx/mime.types',
@@ -61,6 +62,7 @@ export function renderGateway(options) {
         ? ''
         : `${trustedProxies.map((p) => `    set_real_ip_from ${p};`).join('\n')}\n    real_ip_header X-Forwarded-For;\n    real_ip_recursive on;`,
     AUTHPAIR_LISTEN: String(listen),
+    AUTHPAIR_PROXY_BIND: upstreamBind ? `proxy_bind ${upstreamBind};` : '',
     AUTHPAIR_HTTP_MODE: 'serve',
     AUTHPAIR_TLS_SERVER: '',
     AUTHPAIR_LOGIN_RATE: rates.login ?? '10r/s',

@@ -90,6 +90,7 @@ async function main(): Promise<void> {
       LOG_LEVEL: 'warn',
       RATE_LIMIT_LOGIN_PER_IP: unlimited,
       RATE_LIMIT_LOGIN_PER_ACCOUNT: unlimited,
+      RATE_LIMIT_LOGIN_PER_ACCOUNT_IP: unlimited,
       RATE_LIMIT_REGISTER_PER_IP: unlimited,
       RATE_LIMIT_REFRESH_PER_IP: unlimited,
       RATE_LIMIT_FORGOT_PER_IP: unlimited,

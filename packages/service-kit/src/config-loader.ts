@@ -71,10 +71,11 @@ export const baseConfigShape = {
   HOST: z.string().default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /**
-   * The proxies (the gateway) whose X-Forwarded-For is believed, as IPs or CIDRs. Never "true":
-   * trusting every hop would let a client choose the address the rate limits and audit log see.
+   * The proxy (the gateway) whose X-Forwarded-For is believed: exactly its address. Never
+   * "true", nor a range the gateway shares with other hosts: anything trusted here can choose
+   * the client address that the rate limits and the audit log see. Unset: none is believed.
    */
-  TRUST_PROXY: listSchema('127.0.0.1,::1').pipe(
+  TRUST_PROXY: listSchema('').pipe(
     z.array(z.string().regex(IP_OR_CIDR, 'must list IP addresses or CIDR ranges (never "true")')),
   ),
   /** Serve Swagger UI and the OpenAPI JSON. The gateway restricts them in production. */
@@ -86,6 +87,30 @@ export const baseConfigShape = {
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
   /** Largest request body, bytes. */
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10_485_760).default(65_536),
+}
+
+/**
+ * Rate-limit settings both services read: where the counters live, and the limit on checks of
+ * the current password by a signed-in user (password change, account deletion), which both
+ * services apply under one count.
+ */
+export const rateLimitConfigShape = {
+  /**
+   * Redis for rate-limit counters shared by every replica (redis://…). Unset: counters are kept
+   * in memory, per process. When Redis is set but unreachable, limited routes answer 503
+   * (fail closed), never unlimited.
+   */
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
+  /** Prefix of the rate-limit keys in Redis: deployments sharing one Redis need their own. */
+  RATE_LIMIT_REDIS_PREFIX: z.string().min(1).max(100).default('authpair:rl:'),
+  /**
+   * Wrong current passwords per signed-in user per 15 minutes (password change, account
+   * deletion), so a stolen access token cannot be used to guess the password online.
+   */
+  RATE_LIMIT_PASSWORD_CONFIRM_PER_USER: z.coerce.number().int().min(1).default(5),
 }
 
 export type BaseConfig = {

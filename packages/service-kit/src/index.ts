@@ -6,6 +6,7 @@ export {
   listSchema,
   loadConfig,
   portSchema,
+  rateLimitConfigShape,
 } from './config-loader.js'
 export {
   type BuildServiceOptions,
@@ -17,6 +18,16 @@ export { type DocsOptions, docs } from './docs.js'
 export { type HealthOptions, health, type ReadinessCheck } from './health.js'
 export { type MetricsOptions, metrics } from './metrics.js'
 export { classifyError, HttpProblem, problemBody, problemErrors, sendProblem } from './problem.js'
+export {
+  connectRedis,
+  MemoryRateLimitStore,
+  openRateLimitStore,
+  RateLimit,
+  type RateLimitOptions,
+  type RateLimitStore,
+  RedisRateLimitStore,
+  type WindowCount,
+} from './rate-limit.js'
 export { genReqId, requestIdHeader } from './request-id.js'
 export { type RunServiceOptions, runService } from './run-service.js'
 export { type ServiceBasicsOptions, serviceBasics } from './service-basics.js'

@@ -15,7 +15,7 @@ describe('configuration from the environment', () => {
       NODE_ENV: 'development',
       HOST: '127.0.0.1',
       PORT: 3000,
-      TRUST_PROXY: ['127.0.0.1', '::1'],
+      TRUST_PROXY: [],
       DOCS_ENABLED: true,
     })
   })

@@ -45,9 +45,9 @@ export const authApp: FastifyPluginAsync<AuthAppOptions> = async (fastify, optio
     poolMax: config.DB_POOL_MAX,
   })
   await fastify.register(signingKeys, { config, now })
+  await fastify.register(rateLimits, { config })
   await fastify.register(accounts, { config, now })
   await fastify.register(authentication, { config, now })
-  await fastify.register(rateLimits, { config })
   await fastify.register(mail, { config, now })
   await fastify.register(oauth, { config, now })
   await fastify.register(health, {

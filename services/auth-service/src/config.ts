@@ -9,6 +9,7 @@ import {
   listSchema,
   loadConfig,
   portSchema,
+  rateLimitConfigShape,
 } from '@authpair/service-kit'
 import { z } from 'zod'
 
@@ -118,8 +119,15 @@ export const AuthConfigSchema = z
     OUTBOX_RETRY_MAX_MS: z.coerce.number().int().min(100).max(86_400_000).default(600_000),
     /** Password-reset requests per client address per hour. */
     RATE_LIMIT_FORGOT_PER_IP: z.coerce.number().int().min(1).default(20),
-    /** Password-reset requests per email address per hour. */
-    RATE_LIMIT_FORGOT_PER_EMAIL: z.coerce.number().int().min(1).default(5),
+    /**
+     * Password-reset requests per email address from one client address per hour: a stranger
+     * spends this, not the owner's own allowance.
+     */
+    RATE_LIMIT_FORGOT_PER_EMAIL_IP: z.coerce.number().int().min(1).default(3),
+    /** Password-reset requests per email address from all addresses per hour (mailbox flood). */
+    RATE_LIMIT_FORGOT_PER_EMAIL: z.coerce.number().int().min(1).default(10),
+    /** Verification mails a signed-in user may ask for per hour. */
+    RATE_LIMIT_VERIFY_RESEND_PER_USER: z.coerce.number().int().min(1).default(3),
 
     /**
      * Where /auth/oauth/:provider/authorize may send the browser back: exact URLs, comma
@@ -164,21 +172,20 @@ export const AuthConfigSchema = z
       .default('false')
       .transform((value) => value === 'true'),
 
-    /**
-     * Redis for rate-limit counters shared by every replica (redis://…). Unset: counters are kept
-     * in memory, per process. When Redis is set but unreachable, limited routes answer 503
-     * (fail closed), never unlimited.
-     */
-    REDIS_URL: z
-      .string()
-      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
-      .optional(),
-    /** Prefix of the rate-limit keys in Redis: deployments sharing one Redis need their own. */
-    RATE_LIMIT_REDIS_PREFIX: z.string().min(1).max(100).default('authpair:rl:'),
-    /** Logins per client address per minute. */
+    ...rateLimitConfigShape,
+    /** Logins per client address per minute, whatever the account. */
     RATE_LIMIT_LOGIN_PER_IP: z.coerce.number().int().min(1).default(30),
-    /** Logins per account (email) per 15 minutes, whatever the address. */
-    RATE_LIMIT_LOGIN_PER_ACCOUNT: z.coerce.number().int().min(1).default(10),
+    /**
+     * Failed sign-ins per account from one client address per 15 minutes: the first lock, which
+     * stops a guesser without locking the owner, who signs in from another address.
+     */
+    RATE_LIMIT_LOGIN_PER_ACCOUNT_IP: z.coerce.number().int().min(1).default(5),
+    /**
+     * Failed sign-ins per account from all addresses per 15 minutes: the lock against guessing
+     * spread over many addresses. The owner is mailed when it starts, and a password reset
+     * (whose link proves the mailbox) lifts it.
+     */
+    RATE_LIMIT_LOGIN_PER_ACCOUNT: z.coerce.number().int().min(1).default(20),
     /** Registrations per client address per hour. */
     RATE_LIMIT_REGISTER_PER_IP: z.coerce.number().int().min(1).default(20),
     /** Refreshes per client address per minute. */

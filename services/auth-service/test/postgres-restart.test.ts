@@ -197,10 +197,12 @@ async function startService(databaseUrl: string): Promise<ChildProcess> {
       // Load, not rate limiting, is under test.
       RATE_LIMIT_LOGIN_PER_IP: '1000000',
       RATE_LIMIT_LOGIN_PER_ACCOUNT: '1000000',
+      RATE_LIMIT_LOGIN_PER_ACCOUNT_IP: '1000000',
       RATE_LIMIT_REGISTER_PER_IP: '1000000',
       RATE_LIMIT_REFRESH_PER_IP: '1000000',
       RATE_LIMIT_FORGOT_PER_IP: '1000000',
       RATE_LIMIT_FORGOT_PER_EMAIL: '1000000',
+      RATE_LIMIT_FORGOT_PER_EMAIL_IP: '1000000',
       // The cheapest hashing the config allows: the database, not the CPU, is under test.
       ARGON2_MEMORY_KIB: '8192',
       ARGON2_ITERATIONS: '1',

@@ -40,9 +40,11 @@ beforeAll(async () => {
       KEY_ENCRYPTION_KEY: randomKek(),
       RATE_LIMIT_LOGIN_PER_IP: limit,
       RATE_LIMIT_LOGIN_PER_ACCOUNT: limit,
+      RATE_LIMIT_LOGIN_PER_ACCOUNT_IP: limit,
       RATE_LIMIT_REGISTER_PER_IP: limit,
       RATE_LIMIT_FORGOT_PER_IP: limit,
       RATE_LIMIT_FORGOT_PER_EMAIL: limit,
+      RATE_LIMIT_FORGOT_PER_EMAIL_IP: limit,
     },
   })
   base = service.url

@@ -9,11 +9,13 @@ import {
   listSchema,
   loadConfig,
   portSchema,
+  rateLimitConfigShape,
 } from '@authpair/service-kit'
 import { z } from 'zod'
 
 export const UsersConfigSchema = z.object({
   ...baseConfigShape,
+  ...rateLimitConfigShape,
   PORT: portSchema(3002),
   /** postgres://… or a SQLite file path; unset: SQLite under ./data/. */
   DATABASE_URL: databaseUrlSchema,

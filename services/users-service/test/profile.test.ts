@@ -114,6 +114,30 @@ describe('DELETE /users/me', () => {
   })
 })
 
+describe('DELETE /users/me with wrong passwords', () => {
+  it('stops guessing with a stolen access token (429 past the limit, even for the right one)', async () => {
+    const limited = await startPair({ RATE_LIMIT_PASSWORD_CONFIRM_PER_USER: '3' })
+    try {
+      const { token, userId } = await limited.userWithToken()
+      const remove = (password: string) =>
+        limited.users.inject({
+          method: 'DELETE',
+          url: '/users/me',
+          headers: as(token),
+          payload: { password },
+        })
+      for (let i = 0; i < 3; i++) expect((await remove(`guess-${i}-wrong`)).statusCode).toBe(401)
+      const res = await remove(PASSWORD)
+      expect(res.statusCode).toBe(429)
+      expect(res.json().code).toBe('rate_limited')
+      expect(Number(res.headers['retry-after'])).toBeGreaterThan(0)
+      expect(await limited.users.db.users.findById(userId)).toBeDefined()
+    } finally {
+      await limited.close()
+    }
+  })
+})
+
 describe('DELETE /users/me with an old session', () => {
   it('asks for the password (403 recent_login_required)', async () => {
     const strict = await startPair({ RECENT_LOGIN_SECONDS: '0' })

@@ -15,6 +15,9 @@ import { freePort } from '@authpair/service-kit/testing'
 
 const root = fileURLToPath(new URL('../../../', import.meta.url))
 
+/** The loopback address nginx connects to the services from (Linux routes all of 127/8). */
+export const GATEWAY_BIND = '127.0.0.2'
+
 export interface ProdShapeOptions {
   databaseUrl: string
   redisUrl: string
@@ -71,8 +74,10 @@ export async function startProdShape(options: ProdShapeOptions): Promise<ProdSha
     HOST: '127.0.0.1',
     DATABASE_URL: options.databaseUrl,
     REDIS_URL: options.redisUrl,
-    // nginx is the only proxy the services believe.
-    TRUST_PROXY: '127.0.0.1',
+    // nginx is the only proxy the services believe: it connects to them from an address of its
+    // own (proxy_bind), so a process on this host reaching a service port from 127.0.0.1 with
+    // an X-Forwarded-For of its choosing is not believed.
+    TRUST_PROXY: GATEWAY_BIND,
     DATA_DIR: dataDir,
     KEY_ENCRYPTION_KEY:
       process.env.KEY_ENCRYPTION_KEY ?? 'prod-shape-key-encryption-key-0123456789abc',
@@ -142,6 +147,7 @@ export async function startProdShape(options: ProdShapeOptions): Promise<ProdSha
       usersUpstreams: users.map((s) => `127.0.0.1:${s.port}`),
       adminAllowIps: options.adminAllowIps ?? ['127.0.0.1'],
       rates: options.rates ?? {},
+      upstreamBind: GATEWAY_BIND,
     })
     nginx = spawn('nginx', ['-p', nginxDir, '-c', conf, '-g', 'daemon off;'], {
       stdio: ['ignore', 'inherit', 'inherit'],

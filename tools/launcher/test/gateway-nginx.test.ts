@@ -40,6 +40,7 @@ beforeAll(async () => {
       RATE_LIMIT_REDIS_PREFIX: `authpair-e2e-${process.pid}-${Date.now()}:`,
       RATE_LIMIT_REGISTER_PER_IP: '1000',
       RATE_LIMIT_LOGIN_PER_ACCOUNT: '1000',
+      RATE_LIMIT_LOGIN_PER_ACCOUNT_IP: '1000',
     },
   })
 }, 120_000)
@@ -59,10 +60,17 @@ interface Reply {
 function call(
   method: string,
   path: string,
-  options: { body?: unknown; raw?: Buffer; headers?: Record<string, string>; from?: string } = {},
+  options: {
+    body?: unknown
+    raw?: Buffer
+    headers?: Record<string, string>
+    from?: string
+    /** Another base URL than the gateway's (a service port, reached directly). */
+    to?: string
+  } = {},
 ): Promise<Reply> {
   // The raw path, unparsed: '//admin/users' must reach nginx as written.
-  const url = new URL(shape?.gatewayUrl ?? 'http://127.0.0.1')
+  const url = new URL(options.to ?? shape?.gatewayUrl ?? 'http://127.0.0.1')
   const payload =
     options.raw ??
     (options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body)))
@@ -214,6 +222,31 @@ describe('through the real nginx', () => {
     for (const replica of authReplicas) {
       expect(replica.logs.some((l) => l.includes('"url":"/auth/login"'))).toBe(true)
     }
+  })
+
+  it('believes X-Forwarded-For from nginx only: a direct call to a service port cannot pick its address', async (ctx) => {
+    if (skipReason) return ctx.skip()
+    // A process on the gateway's host, reaching an auth replica's port itself from loopback,
+    // with a new X-Forwarded-For on every attempt (what the review did to get unlimited logins).
+    const replica = live().services.find((s) => s.name === 'auth-1')
+    const statuses: number[] = []
+    for (let i = 0; i < 8; i++) {
+      const res = await call('POST', '/auth/login', {
+        to: `http://127.0.0.1:${replica?.port}`,
+        from: '127.0.0.6', // an address of its own: other tests' counters stay apart
+        body: { email: `direct${i}@example.com`, password: 'wrong-password-x' },
+        headers: { 'x-forwarded-for': `203.0.113.${i}` },
+      })
+      statuses.push(res.status)
+    }
+    // One address to the limiter: RATE_LIMIT_LOGIN_PER_IP=6.
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 401, 429, 429])
+    // Through nginx, the address nginx saw is still believed (a fresh one here).
+    const through = await call('POST', '/auth/login', {
+      from: '127.0.0.7',
+      body: { email: 'through@example.com', password: 'wrong-password-x' },
+    })
+    expect(through.status).toBe(401)
   })
 
   it('counts every spelling of /auth/login against the one limit, or refuses it', async (ctx) => {

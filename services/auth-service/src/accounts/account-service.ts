@@ -12,7 +12,7 @@ import {
 } from '@authpair/db'
 import type { PasswordHasher } from '@authpair/passwords'
 import { passwordProblem } from '@authpair/passwords'
-import { HttpProblem } from '@authpair/service-kit'
+import { HttpProblem, type RateLimit } from '@authpair/service-kit'
 import type { FastifyBaseLogger } from 'fastify'
 import type { AuthConfig } from '../config.js'
 import {
@@ -25,6 +25,7 @@ import { PROVIDER_NAMES } from '../oauth/providers.js'
 import type { AccessTokenIssuer } from '../tokens/access-token-issuer.js'
 import { hashOpaqueToken, newOpaqueToken } from '../tokens/opaque-token.js'
 import { normalizeEmail } from './linking-policy.js'
+import type { SignInThrottle } from './sign-in-throttle.js'
 
 /** Who is asking, as the gateway saw them: recorded on sessions and audit events. */
 export type ClientContext = AuditClient
@@ -34,6 +35,10 @@ export interface AccountServiceDeps {
   config: AuthConfig
   hasher: PasswordHasher
   accessTokens: AccessTokenIssuer
+  /** Failed sign-ins per account (and address). */
+  throttle: SignInThrottle
+  /** Wrong current passwords per signed-in user. */
+  passwordConfirmLimit: RateLimit
   now: () => Date
   log: FastifyBaseLogger
 }
@@ -214,6 +219,8 @@ export class AccountService {
     await this.deps.db.emailOutbox.enqueue(
       this.mail('password_changed', user, user.email, acceptLanguage, {}),
     )
+    // The link proved the mailbox: a lock on the account's sign-in is for strangers, not them.
+    await this.deps.throttle.ownerProven(user.email, client.ip)
     await this.audit('password_reset', user.id, client, {
       sessions_revoked: revoked + (claimed?.sessionsRevoked ?? 0),
       ...(claimed ? { email_verified: true } : {}),
@@ -365,20 +372,44 @@ export class AccountService {
     input: { email: string; password: string },
     client: ClientContext,
   ): Promise<TokenPair> {
-    const user = await this.deps.db.users.findByEmail(normalizeEmail(input.email))
+    const email = normalizeEmail(input.email)
+    await this.deps.throttle.assertMayTry(email, client.ip)
+    const user = await this.deps.db.users.findByEmail(email)
     if (!user?.passwordHash) {
       // Same work and the same answer as a wrong password: no timing or body difference.
       await this.deps.hasher.burn(input.password)
-      await this.audit('login_failed', user?.id ?? null, client, { reason: 'unknown_email' })
+      await this.passwordFailed(email, user, client, 'unknown_email')
       throw new HttpProblem(401, 'invalid_credentials', INVALID_CREDENTIALS)
     }
     const { valid, needsRehash } = await this.deps.hasher.verify(user.passwordHash, input.password)
     if (!valid) {
-      await this.audit('login_failed', user.id, client, { reason: 'wrong_password' })
+      await this.passwordFailed(email, user, client, 'wrong_password')
       throw new HttpProblem(401, 'invalid_credentials', INVALID_CREDENTIALS)
     }
+    await this.deps.throttle.succeeded(email, client.ip)
     if (needsRehash && user.isActive) await this.upgradeHash(user, input.password)
     return this.completeSignIn(user, client, 'password')
+  }
+
+  /** Counts a failed sign-in; the owner is mailed when it starts the account's lock. */
+  private async passwordFailed(
+    email: string,
+    user: UserRecord | undefined,
+    client: ClientContext,
+    reason: 'unknown_email' | 'wrong_password',
+  ): Promise<void> {
+    const { accountLocked } = await this.deps.throttle.failed(email, client.ip)
+    await this.audit('login_failed', user?.id ?? null, client, { reason })
+    if (accountLocked && user?.email) {
+      await this.audit('sign_in_locked', user.id, client, {
+        minutes: this.deps.throttle.lockMinutes,
+      })
+      await this.deps.db.emailOutbox.enqueue(
+        this.mail('sign_in_locked', user, user.email, undefined, {
+          minutes: this.deps.throttle.lockMinutes,
+        }),
+      )
+    }
   }
 
   /**
@@ -531,6 +562,8 @@ export class AccountService {
   ): Promise<void> {
     const user = await this.deps.db.users.findById(userId)
     if (!user) throw new HttpProblem(401, 'invalid_token', 'The access token is not valid.')
+    // A stolen access token must not become an online guessing oracle for the password.
+    await this.deps.passwordConfirmLimit.assertUnder(user.id)
     let valid = false
     if (user.passwordHash) {
       valid = (await this.deps.hasher.verify(user.passwordHash, input.currentPassword)).valid
@@ -538,9 +571,11 @@ export class AccountService {
       await this.deps.hasher.burn(input.currentPassword) // OAuth-only account: nothing to match
     }
     if (!valid) {
+      await this.deps.passwordConfirmLimit.recordFailure(user.id)
       await this.audit('password_change_failed', user.id, client)
       throw new HttpProblem(401, 'invalid_credentials', 'The current password is not correct.')
     }
+    await this.deps.passwordConfirmLimit.clear(user.id)
     this.assertAcceptablePassword(input.newPassword, user.email, 'new_password')
     const now = this.deps.now()
     await this.deps.db.users.update(user.id, {

@@ -44,7 +44,8 @@ const credentialRoutes: FastifyPluginAsyncZod = async (fastify) => {
   fastify.post(
     '/auth/login',
     {
-      preHandler: [fastify.limits.loginPerIp, fastify.limits.loginPerAccount],
+      // Per account (and address) too, inside the account rules: only failures count there.
+      preHandler: [fastify.limits.loginPerIp],
       schema: {
         tags: ['credentials'],
         summary: 'Sign in with email and password; returns a token pair',

@@ -79,12 +79,12 @@ const emailRoutes: FastifyPluginAsyncZod = async (fastify) => {
   fastify.post(
     '/auth/email/verify/resend',
     {
-      preHandler: fastify.authenticateSession,
+      preHandler: [fastify.authenticateSession, fastify.limits.verifyResendPerUser],
       schema: {
         tags: ['email verification'],
         summary: 'Mail a new verification link (none when the address is already verified)',
         security: [{ bearerAuth: [] }],
-        response: { 202: AcceptedSchema, 401: ProblemSchema },
+        response: { 202: AcceptedSchema, 401: ProblemSchema, 429: ProblemSchema },
       },
     },
     async (request, reply) => {

@@ -74,6 +74,7 @@ const meRoutes: FastifyPluginAsyncZod<{ config: UsersConfig }> = async (fastify,
           401: ProblemSchema,
           403: ProblemSchema,
           409: ProblemSchema,
+          429: ProblemSchema,
         },
       },
     },
@@ -81,10 +82,15 @@ const meRoutes: FastifyPluginAsyncZod<{ config: UsersConfig }> = async (fastify,
       const user = account(request)
       const password = request.body?.password
       if (password !== undefined) {
+        // A stolen access token must not become an online guessing oracle for the password.
+        await fastify.passwordConfirmLimit.assertUnder(user.id)
         const ok = user.passwordHash
           ? (await fastify.passwordHasher.verify(user.passwordHash, password)).valid
           : false
-        if (!ok) throw new HttpProblem(401, 'invalid_credentials', 'The password is not correct.')
+        if (!ok) {
+          await fastify.passwordConfirmLimit.recordFailure(user.id)
+          throw new HttpProblem(401, 'invalid_credentials', 'The password is not correct.')
+        }
       } else {
         // No password: only a session signed in moments ago may delete the account, so a stolen
         // long-lived session (or refresh token) cannot.

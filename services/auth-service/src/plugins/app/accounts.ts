@@ -44,10 +44,12 @@ export default fp<{ config: AuthConfig; now: () => Date }>(
         config,
         hasher,
         accessTokens: fastify.accessTokens,
+        throttle: fastify.signInThrottle,
+        passwordConfirmLimit: fastify.passwordConfirmLimit,
         now,
         log: fastify.log,
       }),
     )
   },
-  { name: 'accounts', dependencies: ['database', 'signing-keys'], fastify: '5.x' },
+  { name: 'accounts', dependencies: ['database', 'signing-keys', 'rate-limits'], fastify: '5.x' },
 )

@@ -1,6 +1,6 @@
 import type { UserRecord } from '@authpair/db'
 import { PasswordHasher } from '@authpair/passwords'
-import { HttpProblem } from '@authpair/service-kit'
+import { HttpProblem, openRateLimitStore, RateLimit } from '@authpair/service-kit'
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter } from 'prom-client'
@@ -19,6 +19,11 @@ declare module 'fastify' {
     requireAdmin: preHandlerAsyncHookHandler
     sessionStatus: SessionStatusCache
     passwordHasher: PasswordHasher
+    /**
+     * Wrong current passwords per signed-in user; in Redis the count is the auth-service's
+     * too (the same key), so guesses spread over both services add up.
+     */
+    passwordConfirmLimit: RateLimit
   }
 }
 
@@ -49,6 +54,27 @@ export default fp<{ config: UsersConfig }>(
         parallelism: config.ARGON2_PARALLELISM,
         ...(config.ARGON2_MAX_CONCURRENCY ? { maxConcurrent: config.ARGON2_MAX_CONCURRENCY } : {}),
       }),
+    )
+    const { store, redis } = await openRateLimitStore(
+      { redisUrl: config.REDIS_URL, prefix: config.RATE_LIMIT_REDIS_PREFIX },
+      fastify.log,
+    )
+    if (redis) {
+      fastify.addHook('onClose', async () => {
+        redis.disconnect()
+      })
+    }
+    fastify.decorate(
+      'passwordConfirmLimit',
+      new RateLimit(
+        store,
+        {
+          name: 'password-confirm',
+          max: config.RATE_LIMIT_PASSWORD_CONFIRM_PER_USER,
+          windowMs: 15 * 60_000,
+        },
+        fastify.log,
+      ),
     )
     fastify.decorateRequest('account', null)
 

@@ -1,0 +1,206 @@
+import { once } from 'node:events'
+import type { FastifyBaseLogger } from 'fastify'
+import { Redis } from 'ioredis'
+import { HttpProblem } from './problem.js'
+
+/** A fixed-window counter: how many hits in the current window, and when the window ends. */
+export interface WindowCount {
+  count: number
+  /** Milliseconds until the window (and its count) ends; 0 when nothing is counted. */
+  resetInMs: number
+}
+
+/** Where counters live: this process's memory, or Redis (shared by every replica). */
+export interface RateLimitStore {
+  /** Counts one hit against `key`; the first hit starts a window of `windowMs`. */
+  hit(key: string, windowMs: number): Promise<WindowCount>
+  /** The current count, without counting. */
+  peek(key: string): Promise<WindowCount>
+  /** Forgets the key's count (a proven owner clears a lock). */
+  reset(key: string): Promise<void>
+}
+
+/** Counters in this process: a limit then holds per replica. Bounded; expired keys are swept. */
+export class MemoryRateLimitStore implements RateLimitStore {
+  private readonly windows = new Map<string, { count: number; endsAt: number }>()
+
+  constructor(
+    private readonly now: () => number = Date.now,
+    /** Keys kept at most; past it, expired ones are swept, then the oldest dropped. */
+    private readonly maxKeys = 100_000,
+  ) {}
+
+  async hit(key: string, windowMs: number): Promise<WindowCount> {
+    const now = this.now()
+    let window = this.windows.get(key)
+    if (!window || window.endsAt <= now) {
+      if (this.windows.size >= this.maxKeys) this.sweep(now)
+      window = { count: 0, endsAt: now + windowMs }
+      this.windows.set(key, window)
+    }
+    window.count++
+    return { count: window.count, resetInMs: window.endsAt - now }
+  }
+
+  async peek(key: string): Promise<WindowCount> {
+    const now = this.now()
+    const window = this.windows.get(key)
+    if (!window || window.endsAt <= now) return { count: 0, resetInMs: 0 }
+    return { count: window.count, resetInMs: window.endsAt - now }
+  }
+
+  async reset(key: string): Promise<void> {
+    this.windows.delete(key)
+  }
+
+  private sweep(now: number): void {
+    for (const [key, window] of this.windows) {
+      if (window.endsAt <= now) this.windows.delete(key)
+    }
+    // Still full of live windows (a flood of distinct keys): forget the oldest.
+    for (const key of this.windows.keys()) {
+      if (this.windows.size < this.maxKeys) break
+      this.windows.delete(key)
+    }
+  }
+}
+
+/** INCR and, for the window's first hit, PEXPIRE, atomically; answers [count, ms left]. */
+const HIT_SCRIPT = `
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return {n, redis.call('PTTL', KEYS[1])}`
+
+/** Counters in Redis: one count across every replica. Keys are `prefix` + key. */
+export class RedisRateLimitStore implements RateLimitStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  async hit(key: string, windowMs: number): Promise<WindowCount> {
+    const [count, ttl] = (await this.redis.eval(HIT_SCRIPT, 1, this.prefix + key, windowMs)) as [
+      number,
+      number,
+    ]
+    return { count, resetInMs: Math.max(0, ttl) }
+  }
+
+  async peek(key: string): Promise<WindowCount> {
+    const [[, count], [, ttl]] = (await this.redis
+      .multi()
+      .get(this.prefix + key)
+      .pttl(this.prefix + key)
+      .exec()) as [[null, string | null], [null, number]]
+    return { count: Number(count ?? 0), resetInMs: Math.max(0, ttl) }
+  }
+
+  async reset(key: string): Promise<void> {
+    await this.redis.del(this.prefix + key)
+  }
+}
+
+export interface RateLimitOptions {
+  /** Namespaces the keys, and names the limit in logs. */
+  name: string
+  /** Hits allowed per window. */
+  max: number
+  /** The window, milliseconds. */
+  windowMs: number
+}
+
+/**
+ * One limit over a store: `consume` counts every attempt; `assertUnder` and `recordFailure`
+ * count only failures (a lock that the right password does not feed). A store that cannot be
+ * reached fails closed: 503 with Retry-After, never unlimited.
+ */
+export class RateLimit {
+  constructor(
+    private readonly store: RateLimitStore,
+    readonly options: RateLimitOptions,
+    private readonly log?: FastifyBaseLogger,
+  ) {}
+
+  /** Counts an attempt; 429 past `max`. */
+  async consume(key: string): Promise<void> {
+    const counted = await this.guard(() => this.store.hit(this.key(key), this.options.windowMs))
+    if (counted.count > this.options.max) throw tooMany(counted.resetInMs)
+  }
+
+  /** 429 when `max` failures are already counted; counts nothing. */
+  async assertUnder(key: string): Promise<void> {
+    const counted = await this.guard(() => this.store.peek(this.key(key)))
+    if (counted.count >= this.options.max) throw tooMany(counted.resetInMs)
+  }
+
+  /** Counts a failure; `lockedNow` is true for the one that reached `max` (once per window). */
+  async recordFailure(key: string): Promise<{ lockedNow: boolean }> {
+    const counted = await this.guard(() => this.store.hit(this.key(key), this.options.windowMs))
+    return { lockedNow: counted.count === this.options.max }
+  }
+
+  async clear(key: string): Promise<void> {
+    await this.guard(() => this.store.reset(this.key(key)))
+  }
+
+  private key(key: string): string {
+    return `${this.options.name}:${key}`
+  }
+
+  private async guard<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation()
+    } catch (err) {
+      this.log?.error(
+        { err, limiter: this.options.name },
+        'rate limiter unavailable: refusing (fail closed)',
+      )
+      throw new HttpProblem(503, 'service_unavailable', 'Try again shortly.', {
+        headers: { 'retry-after': '5' },
+        cause: err,
+      })
+    }
+  }
+}
+
+function tooMany(resetInMs: number): HttpProblem {
+  const retryAfter = String(Math.max(1, Math.ceil(resetInMs / 1000)))
+  return new HttpProblem(429, 'rate_limited', `Too many attempts; retry in ${retryAfter} s.`, {
+    headers: { 'retry-after': retryAfter },
+  })
+}
+
+/**
+ * The counters' store for a service: Redis at `redisUrl` (shared by every replica), else this
+ * process's memory. `redis` is the client, for readiness checks and closing.
+ */
+export async function openRateLimitStore(
+  options: { redisUrl: string | undefined; prefix: string },
+  log: FastifyBaseLogger,
+): Promise<{ store: RateLimitStore; redis: Redis | undefined }> {
+  if (!options.redisUrl) return { store: new MemoryRateLimitStore(), redis: undefined }
+  const redis = await connectRedis(options.redisUrl, log)
+  return { store: new RedisRateLimitStore(redis, options.prefix), redis }
+}
+
+/**
+ * A Redis client for counters that must never hold a request: no offline queue (a command
+ * while disconnected fails at once, so the limit fails closed with 503). Waits for the first
+ * connection (a fresh replica would otherwise answer its first requests 503), but a Redis that
+ * is down does not hold the start-up.
+ */
+export async function connectRedis(url: string, log: FastifyBaseLogger): Promise<Redis> {
+  const redis = new Redis(url, {
+    connectTimeout: 1000,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    lazyConnect: false,
+  })
+  redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'))
+  // events.once rejects on the first 'error'.
+  await once(redis, 'ready').catch(() => {})
+  if (redis.status !== 'ready') {
+    log.warn('redis unreachable at start: rate-limited routes answer 503 until it is')
+  }
+  return redis
+}
