@@ -44,7 +44,7 @@ export interface VerifierOptions {
   audience: string
   /** Accepted `alg` values; the token's own header never widens this. Default ['RS256']. */
   algorithms?: readonly SupportedAlgorithm[]
-  /** Tolerated clock difference for exp and nbf, seconds. Default 5; at most 300. */
+  /** Tolerated clock difference for exp, nbf and iat, seconds. Default 5; at most 300. */
   clockToleranceSeconds?: number
   /** Tokens longer than this are refused before any parsing, bytes. Default 8192. */
   maxTokenBytes?: number
@@ -202,8 +202,14 @@ export function createVerifier(options: VerifierOptions): Verifier {
         throw new JwtVerifyError('token_not_yet_valid', 'the token is not valid yet')
       }
     }
-    if (typeof payload.iat !== 'number')
+    if (typeof payload.iat !== 'number' || !Number.isFinite(payload.iat))
       throw new JwtVerifyError('claim_invalid', 'claim "iat" is missing')
+    // RFC 7519 §4.1.6 makes iat informational, but the issuer's clock never runs ahead of ours
+    // by more than the skew: a token "issued" later than that was minted by a clock that is
+    // wrong (or set ahead on purpose to outlive a key's retirement). claim_invalid, as jose
+    // does, not token_not_yet_valid: waiting does not make such a token trustworthy.
+    if (payload.iat > nowSeconds + clockTolerance)
+      throw new JwtVerifyError('claim_invalid', 'claim "iat" is in the future')
     for (const name of ['sub', 'jti'] as const) {
       if (typeof payload[name] !== 'string' || payload[name] === '') {
         throw new JwtVerifyError('claim_invalid', `claim "${name}" is missing`)

@@ -185,6 +185,42 @@ describe('the attacks', () => {
   })
 })
 
+describe('issue time', () => {
+  // A fixed instant for the verifier's clock, so each boundary is exact.
+  const T = 1_800_000_000
+  const at = (iat: number, exp: number) => ({
+    iss: ISSUER,
+    aud: AUDIENCE,
+    sub: 'user-1',
+    sid: 's',
+    role: 'user',
+    jti: 'j',
+    iat,
+    exp,
+  })
+  const header = () => ({ alg: 'RS256', kid: 'k1', typ: 'at+jwt' })
+  const clocked = () =>
+    createVerifier({
+      jwksUrl: server.url,
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      cacheMaxEntries: 0,
+      now: () => T * 1000,
+    })
+
+  it('refuses a token that claims to be issued in the future (iat past the 5 s skew)', async () => {
+    // Signed by a real key with a clock set ahead: exp and nbf alone would let it through.
+    const v = clocked()
+    expect(await rejection(signRaw(key, header(), at(T + 6, T + 606)), v)).toBe('claim_invalid')
+    expect(await rejection(signRaw(key, header(), at(T + 3600, T + 4500)), v)).toBe('claim_invalid')
+  })
+
+  it('tolerates an iat up to the clock skew ahead (5 s by default)', async () => {
+    const v = clocked()
+    expect((await v.verify(signRaw(key, header(), at(T + 5, T + 605)))).userId).toBe('user-1')
+  })
+})
+
 describe('tokens from an issuer written by others (oauth2-mock-server)', () => {
   let oidc: OAuth2Server
   beforeAll(async () => {
