@@ -46,6 +46,12 @@ export interface VerifierOptions {
   algorithms?: readonly SupportedAlgorithm[]
   /** Tolerated clock difference for exp, nbf and iat, seconds. Default 5; at most 300. */
   clockToleranceSeconds?: number
+  /**
+   * The longest lifetime a token may claim, exp − iat, seconds. Default 86400 (a day: the
+   * auth-service's largest ACCESS_TOKEN_TTL_SECONDS); set it to the issuer's own TTL. A token
+   * minted to live longer (a stolen signing key's month-long token, a backdated iat) is refused.
+   */
+  maxLifetimeSeconds?: number
   /** Tokens longer than this are refused before any parsing, bytes. Default 8192. */
   maxTokenBytes?: number
   /** Verified tokens are remembered until they expire (0 turns the cache off). Default 10000 entries. */
@@ -91,6 +97,14 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const clockTolerance = options.clockToleranceSeconds ?? 5
   if (!Number.isFinite(clockTolerance) || clockTolerance < 0 || clockTolerance > 300) {
     throw new TypeError('clockToleranceSeconds must be between 0 and 300')
+  }
+  const maxLifetimeSeconds = options.maxLifetimeSeconds ?? 86_400
+  if (
+    typeof maxLifetimeSeconds !== 'number' ||
+    !Number.isFinite(maxLifetimeSeconds) ||
+    maxLifetimeSeconds <= 0
+  ) {
+    throw new TypeError('maxLifetimeSeconds must be a positive number of seconds')
   }
   const maxTokenBytes = options.maxTokenBytes ?? 8192
   const cacheMaxEntries = options.cacheMaxEntries ?? 10_000
@@ -210,6 +224,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
     // does, not token_not_yet_valid: waiting does not make such a token trustworthy.
     if (payload.iat > nowSeconds + clockTolerance)
       throw new JwtVerifyError('claim_invalid', 'claim "iat" is in the future')
+    // Both ends come from the issuer's clock, so no skew applies to the difference.
+    if (payload.exp - payload.iat > maxLifetimeSeconds) {
+      throw new JwtVerifyError('claim_invalid', 'the token claims a lifetime over the cap')
+    }
     for (const name of ['sub', 'jti'] as const) {
       if (typeof payload[name] !== 'string' || payload[name] === '') {
         throw new JwtVerifyError('claim_invalid', `claim "${name}" is missing`)
