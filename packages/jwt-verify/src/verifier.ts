@@ -170,7 +170,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const checked = checkedHeader(encodedHeader)
     if (checked instanceof JwtVerifyError) throw checked
     const { header, kid, alg } = checked
-    // A fresh cached JWKS answers without a promise turn; anything else goes through getKey.
+    // A cached key answers without a promise turn (a stale JWKS refetches in the background);
+    // anything else goes through getKey.
     const key: KeyObject = jwks?.peekKey(kid, alg) ?? (await resolveKey(kid, alg))
     if (!keyFitsAlg(key, alg)) {
       throw new JwtVerifyError('alg_not_allowed', 'the token’s alg does not fit its key')

@@ -62,6 +62,7 @@ describe('JWKS fetching and caching', () => {
     expect(t.server.requests).toBe(1)
     t.advance(2)
     await t.verifier.verify(token)
+    await t.verifier.jwks?.refreshing // the refetch runs behind the request (stale-while-revalidate)
     expect(t.server.requests).toBe(2)
   })
 
@@ -107,12 +108,55 @@ describe('JWKS fetching and caching', () => {
     t.server.mode = 'down'
     t.advance(3600)
     expect((await t.verifier.verify(token)).userId).toBe('user-1')
+    await t.verifier.jwks?.refreshing // the refetch runs behind the request (stale-while-revalidate)
     expect(t.events.some((e) => e.type === 'fetch_failed' && e.servingStale)).toBe(true)
     // and forged tokens are still refused
     const stranger = await makeKey('k1')
     await expect(t.verifier.verify(await accessToken(stranger))).rejects.toMatchObject({
       code: 'signature_invalid',
     })
+  })
+
+  it('never makes a request wait on a hanging JWKS endpoint while the kid’s key is cached', async () => {
+    const t = await setup('max-age=60')
+    const token = await t.token()
+    await t.verifier.verify(token)
+    t.server.mode = 'hang'
+    t.advance(61)
+    // Past max-age, the endpoint hanging: every request is answered from the cached key while
+    // one refetch (not one per request) waits on the endpoint in the background.
+    const answers = await Promise.all(Array.from({ length: 20 }, () => t.verifier.verify(token)))
+    expect(answers.every((answer) => answer.userId === 'user-1')).toBe(true)
+    expect(t.events.filter((e) => e.type === 'fetch_failed')).toEqual([])
+    expect(t.verifier.jwks?.refreshing).toBeDefined()
+    expect(t.verifier.jwks?.fetchCount).toBe(2)
+
+    // The refetch fails; retryAfterErrorMs (5 s) passes before the next one, which again runs
+    // behind the requests instead of in front of them.
+    t.server.hangUp()
+    await t.verifier.jwks?.refreshing
+    expect(t.events).toContainEqual(
+      expect.objectContaining({ type: 'fetch_failed', servingStale: true }),
+    )
+    await t.verifier.verify(token)
+    expect(t.verifier.jwks?.fetchCount).toBe(2)
+    t.server.mode = 'hang'
+    t.advance(6)
+    expect((await t.verifier.verify(token)).userId).toBe('user-1')
+    expect(t.verifier.jwks?.refreshing).toBeDefined()
+    expect(t.verifier.jwks?.fetchCount).toBe(3)
+  })
+
+  it('picks up the refetched JWKS once the background refetch lands', async () => {
+    const t = await setup('max-age=60')
+    const token = await t.token()
+    await t.verifier.verify(token)
+    t.server.keys = [await makeKey('k2')]
+    t.advance(61)
+    // Served by the stale key while the refetch runs; refused once the JWKS says k1 is gone.
+    expect((await t.verifier.verify(token)).userId).toBe('user-1')
+    await t.verifier.jwks?.refreshing
+    await expect(t.verifier.verify(token)).rejects.toMatchObject({ code: 'kid_unknown' })
   })
 
   it('reports jwks_unavailable when it never had keys and the source is down', async () => {
