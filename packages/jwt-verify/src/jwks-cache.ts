@@ -120,6 +120,17 @@ export class JwksCache {
     return entry.key
   }
 
+  /**
+   * The key kid names in the JWKS held now (undefined once a fetch no longer holds it), for the
+   * verifier's remembered tokens; a stale JWKS starts a background refetch. A Map lookup: an
+   * unchanged key keeps its KeyObject across refetches, so callers compare by identity.
+   */
+  currentKey(kid: string, now: number = this.options.now()): KeyObject | undefined {
+    const entry = this.keys.get(kid)
+    if (entry && now >= this.expiresAt) void this.refreshIfAllowed(now, false)
+    return entry?.key
+  }
+
   /** The fetch in flight, if any; it settles (never rejects) when the fetch ends. For tests. */
   get refreshing(): Promise<void> | undefined {
     return this.inFlight
@@ -213,7 +224,10 @@ export class JwksCache {
       }
       try {
         const key = createPublicKey({ key: jwk, format: 'jwk' } as JsonWebKeyInput)
-        keys.set(kid, { key, alg: typeof jwk.alg === 'string' ? jwk.alg : undefined })
+        const alg = typeof jwk.alg === 'string' ? jwk.alg : undefined
+        // An unchanged key keeps the KeyObject it had, so what it verified stays remembered.
+        const held = this.keys.get(kid)
+        keys.set(kid, held && held.alg === alg && held.key.equals(key) ? held : { key, alg })
       } catch {
         this.options.onEvent?.({ type: 'key_skipped', kid, reason: 'not a valid public key' })
       }

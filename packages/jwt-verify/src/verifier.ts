@@ -1,6 +1,9 @@
 import { verify as cryptoVerify, type KeyObject } from 'node:crypto'
 import { JwtVerifyError } from './errors.js'
 import { JwksCache, type JwksCacheOptions, type JwksEvent } from './jwks-cache.js'
+import { type KeyResolver, ResolvedKeys } from './resolved-keys.js'
+
+export type { KeyResolver } from './resolved-keys.js'
 
 /** The claims of an authpair access token (RFC 9068 plus `sid` and `role`). */
 export interface AccessTokenClaims {
@@ -27,9 +30,6 @@ export interface VerifiedToken {
 export type SupportedAlgorithm = 'RS256' | 'ES256' | 'EdDSA'
 const SUPPORTED: readonly SupportedAlgorithm[] = ['RS256', 'ES256', 'EdDSA']
 
-/** Resolves a token's key in-process (the auth-service verifying its own tokens). */
-export type KeyResolver = (kid: string, alg: string) => Promise<KeyObject>
-
 export interface VerifierOptions {
   /** Where the keys are: the configured JWKS URL, e.g. http://auth:3001/auth/.well-known/jwks.json. */
   jwksUrl?: string
@@ -54,7 +54,10 @@ export interface VerifierOptions {
   maxLifetimeSeconds?: number
   /** Tokens longer than this are refused before any parsing, bytes. Default 8192. */
   maxTokenBytes?: number
-  /** Verified tokens are remembered until they expire (0 turns the cache off). Default 10000 entries. */
+  /**
+   * Verified tokens are remembered until they expire, or until the key that verified them is no
+   * longer the one their kid names (0 turns the cache off). Default 10000 entries.
+   */
   cacheMaxEntries?: number
   /** JWKS fetching and caching; see JwksCacheOptions for units and defaults. */
   jwks?: Omit<JwksCacheOptions, 'url' | 'algorithms' | 'onEvent' | 'now'>
@@ -71,6 +74,19 @@ export interface Verifier {
   verify(token: string): Promise<VerifiedToken>
   /** The JWKS cache (undefined with a keyResolver). */
   readonly jwks: JwksCache | undefined
+  /** How many verified tokens are remembered now (for metrics and tests). */
+  readonly cachedTokens: number
+}
+
+/** A verified token, remembered with what keeps it valid. */
+interface Remembered {
+  result: VerifiedToken
+  kid: string
+  alg: SupportedAlgorithm
+  /** The key that verified it: the entry holds only while its kid still names this KeyObject. */
+  key: KeyObject
+  /** exp plus the clock tolerance, milliseconds. */
+  until: number
 }
 
 function requireString(value: unknown, name: string): asserts value is string {
@@ -110,6 +126,16 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const cacheMaxEntries = options.cacheMaxEntries ?? 10_000
   const now = options.now ?? Date.now
 
+  // Keyed by the whole token string: any changed byte (header, claims or signature) is a miss.
+  const verified = new Map<string, Remembered>()
+  /** Forgets the remembered tokens whose kid no longer names the key that verified them. */
+  const forgetTokensNotUnder = (currentKey: (kid: string) => KeyObject | undefined) => {
+    for (const [token, entry] of verified) {
+      if (currentKey(entry.kid) !== entry.key) verified.delete(token)
+    }
+  }
+
+  const onJwksEvent = options.onJwksEvent
   const jwks =
     options.jwksUrl === undefined
       ? undefined
@@ -118,13 +144,21 @@ export function createVerifier(options: VerifierOptions): Verifier {
           url: options.jwksUrl,
           algorithms,
           now,
-          ...(options.onJwksEvent ? { onEvent: options.onJwksEvent } : {}),
+          onEvent: (event) => {
+            // A withdrawn key's tokens go with the fetch that no longer holds it, presented or not.
+            if (event.type === 'fetched') forgetTokensNotUnder((kid) => jwks?.currentKey(kid))
+            onJwksEvent?.(event)
+          },
         })
-  const resolveKey: KeyResolver =
-    options.keyResolver ?? ((kid, alg) => (jwks as JwksCache).getKey(kid, alg))
-
-  // Keyed by the whole token string: any changed byte (header, claims or signature) is a miss.
-  const verified = new Map<string, VerifiedToken>()
+  const resolved =
+    options.keyResolver === undefined
+      ? undefined
+      : new ResolvedKeys(options.keyResolver, now, (kid) => {
+          for (const [token, entry] of verified) if (entry.kid === kid) verified.delete(token)
+        })
+  const resolveKey: KeyResolver = resolved
+    ? (kid, alg) => resolved.resolve(kid, alg)
+    : (kid, alg) => (jwks as JwksCache).getKey(kid, alg)
 
   // Every token signed by one key carries the same header, so its decoded and checked form is
   // kept, keyed by the encoded segment. Only headers that passed are kept, and at most 64: an
@@ -148,9 +182,20 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (token.length > maxTokenBytes) {
       throw new JwtVerifyError('token_too_large', `token over ${maxTokenBytes} bytes`)
     }
-    const cached = cacheMaxEntries > 0 ? verified.get(token) : undefined
-    if (cached) {
-      if (cached.claims.exp * 1000 + clockTolerance * 1000 > now()) return cached
+    const remembered = cacheMaxEntries > 0 ? verified.get(token) : undefined
+    if (remembered) {
+      // Valid while unexpired and while its kid still names the key that verified it: a key
+      // withdrawn from the JWKS (or replaced under its kid) takes its remembered tokens along.
+      // With the JWKS a Map lookup; with a keyResolver, the resolver is asked again at most
+      // once per KEY_RECHECK_MS per kid.
+      const at = now()
+      if (remembered.until > at) {
+        const current = jwks
+          ? jwks.currentKey(remembered.kid, at)
+          : ((resolved as ResolvedKeys).fresh(remembered.kid) ??
+            (await (resolved as ResolvedKeys).recheck(remembered.kid, remembered.alg)))
+        if (current === remembered.key) return remembered.result
+      }
       verified.delete(token)
     }
 
@@ -250,12 +295,18 @@ export function createVerifier(options: VerifierOptions): Verifier {
         const oldest = verified.keys().next().value
         if (oldest !== undefined) verified.delete(oldest)
       }
-      verified.set(token, result)
+      verified.set(token, { result, kid, alg, key, until: (claims.exp + clockTolerance) * 1000 })
     }
     return result
   }
 
-  return { verify, jwks }
+  return {
+    verify,
+    jwks,
+    get cachedTokens() {
+      return verified.size
+    },
+  }
 }
 
 interface CheckedHeader {
