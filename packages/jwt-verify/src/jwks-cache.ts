@@ -62,8 +62,14 @@ function parseMaxAge(header: string | null): number | undefined {
 /**
  * The JWKS, fetched lazily and cached for the response's Cache-Control max-age (bounded).
  * One fetch is in flight at a time; callers share it. An unknown kid refetches at most once per
- * cool-down, so a flood of random kids costs one request. When the source is down, the keys
- * already held keep serving (stale-if-error) and `onEvent` hears about it.
+ * cool-down, so a flood of random kids costs one request.
+ *
+ * Past max-age the keys held keep serving while a refetch runs in the background
+ * (stale-while-revalidate, RFC 5861 §3): a request for a kid already held never waits on the
+ * network, so a JWKS endpoint that hangs costs no request its fetch timeout. Only a request
+ * that has nothing to check with (no JWKS fetched yet, or a kid the JWKS does not hold) waits
+ * on a fetch. When the source is down, the keys already held keep serving (stale-if-error) and
+ * `onEvent` hears about it.
  */
 export class JwksCache {
   private keys = new Map<string, CachedKey>()
@@ -101,27 +107,47 @@ export class JwksCache {
     }
   }
 
-  /** The key for `kid`, usable with `alg`; throws JwtVerifyError otherwise. */
   /**
-   * The key for kid when the cached JWKS is fresh and holds it with a fitting alg; otherwise
-   * undefined, and getKey decides (refetch, cool-down, errors). Lets a verification of a token
-   * under a known key run without waiting a promise turn.
+   * The key for kid when the cached JWKS holds it with a fitting alg, fresh or stale (a stale
+   * JWKS starts a background refetch); otherwise undefined, and getKey decides (fetch,
+   * cool-down, errors). Lets a verification of a token under a known key run without waiting a
+   * promise turn.
    */
   peekKey(kid: string, alg: string): KeyObject | undefined {
-    if (!this.loaded || this.options.now() >= this.expiresAt) return undefined
     const entry = this.keys.get(kid)
     if (!entry || (entry.alg !== undefined && entry.alg !== alg)) return undefined
+    this.revalidateIfStale()
     return entry.key
   }
 
+  /**
+   * The key kid names in the JWKS held now (undefined once a fetch no longer holds it), for the
+   * verifier's remembered tokens; a stale JWKS starts a background refetch. A Map lookup: an
+   * unchanged key keeps its KeyObject across refetches, so callers compare by identity.
+   */
+  currentKey(kid: string, now: number = this.options.now()): KeyObject | undefined {
+    const entry = this.keys.get(kid)
+    if (entry && now >= this.expiresAt) void this.refreshIfAllowed(now, false)
+    return entry?.key
+  }
+
+  /** The fetch in flight, if any; it settles (never rejects) when the fetch ends. For tests. */
+  get refreshing(): Promise<void> | undefined {
+    return this.inFlight
+  }
+
+  /** The key for `kid`, usable with `alg`; throws JwtVerifyError otherwise. */
   async getKey(kid: string, alg: string): Promise<KeyObject> {
-    const now = this.options.now()
-    if (!this.loaded || now >= this.expiresAt) await this.refreshIfAllowed(now, false)
+    // Nothing to check with yet: this request has to wait for the first fetch.
+    if (!this.loaded) await this.refreshIfAllowed(this.options.now(), false)
     let entry = this.keys.get(kid)
     if (!entry) {
+      // A kid we do not hold may be a key published since the last fetch: worth a wait, at most
+      // one fetch per cool-down (joining one already in flight).
       await this.refreshIfAllowed(this.options.now(), true)
       entry = this.keys.get(kid)
     }
+    this.revalidateIfStale()
     if (!entry) {
       if (!this.loaded) {
         throw new JwtVerifyError('jwks_unavailable', 'the JWKS could not be fetched')
@@ -134,11 +160,20 @@ export class JwksCache {
     return entry.key
   }
 
-  /** Forces the next lookup to refetch (tests, or after a known rotation). */
+  /**
+   * Makes the next lookup refetch, lifting the cool-downs (tests, or after a known rotation):
+   * in the background when the lookup's kid is held, waited on when it is not.
+   */
   invalidate(): void {
     this.expiresAt = 0
     this.lastAttemptAt = Number.NEGATIVE_INFINITY
     this.lastFailedAt = Number.NEGATIVE_INFINITY
+  }
+
+  /** Past max-age: a refetch in the background, subject to retryAfterErrorMs; nobody waits. */
+  private revalidateIfStale(): void {
+    const now = this.options.now()
+    if (now >= this.expiresAt) void this.refreshIfAllowed(now, false)
   }
 
   private refreshIfAllowed(now: number, forUnknownKid: boolean): Promise<void> {
@@ -189,7 +224,10 @@ export class JwksCache {
       }
       try {
         const key = createPublicKey({ key: jwk, format: 'jwk' } as JsonWebKeyInput)
-        keys.set(kid, { key, alg: typeof jwk.alg === 'string' ? jwk.alg : undefined })
+        const alg = typeof jwk.alg === 'string' ? jwk.alg : undefined
+        // An unchanged key keeps the KeyObject it had, so what it verified stays remembered.
+        const held = this.keys.get(kid)
+        keys.set(kid, held && held.alg === alg && held.key.equals(key) ? held : { key, alg })
       } catch {
         this.options.onEvent?.({ type: 'key_skipped', kid, reason: 'not a valid public key' })
       }

@@ -1,6 +1,9 @@
 import { verify as cryptoVerify, type KeyObject } from 'node:crypto'
 import { JwtVerifyError } from './errors.js'
 import { JwksCache, type JwksCacheOptions, type JwksEvent } from './jwks-cache.js'
+import { type KeyResolver, ResolvedKeys } from './resolved-keys.js'
+
+export type { KeyResolver } from './resolved-keys.js'
 
 /** The claims of an authpair access token (RFC 9068 plus `sid` and `role`). */
 export interface AccessTokenClaims {
@@ -27,9 +30,6 @@ export interface VerifiedToken {
 export type SupportedAlgorithm = 'RS256' | 'ES256' | 'EdDSA'
 const SUPPORTED: readonly SupportedAlgorithm[] = ['RS256', 'ES256', 'EdDSA']
 
-/** Resolves a token's key in-process (the auth-service verifying its own tokens). */
-export type KeyResolver = (kid: string, alg: string) => Promise<KeyObject>
-
 export interface VerifierOptions {
   /** Where the keys are: the configured JWKS URL, e.g. http://auth:3001/auth/.well-known/jwks.json. */
   jwksUrl?: string
@@ -44,11 +44,20 @@ export interface VerifierOptions {
   audience: string
   /** Accepted `alg` values; the token's own header never widens this. Default ['RS256']. */
   algorithms?: readonly SupportedAlgorithm[]
-  /** Tolerated clock difference for exp and nbf, seconds. Default 5; at most 300. */
+  /** Tolerated clock difference for exp, nbf and iat, seconds. Default 5; at most 300. */
   clockToleranceSeconds?: number
+  /**
+   * The longest lifetime a token may claim, exp − iat, seconds. Default 86400 (a day: the
+   * auth-service's largest ACCESS_TOKEN_TTL_SECONDS); set it to the issuer's own TTL. A token
+   * minted to live longer (a stolen signing key's month-long token, a backdated iat) is refused.
+   */
+  maxLifetimeSeconds?: number
   /** Tokens longer than this are refused before any parsing, bytes. Default 8192. */
   maxTokenBytes?: number
-  /** Verified tokens are remembered until they expire (0 turns the cache off). Default 10000 entries. */
+  /**
+   * Verified tokens are remembered until they expire, or until the key that verified them is no
+   * longer the one their kid names (0 turns the cache off). Default 10000 entries.
+   */
   cacheMaxEntries?: number
   /** JWKS fetching and caching; see JwksCacheOptions for units and defaults. */
   jwks?: Omit<JwksCacheOptions, 'url' | 'algorithms' | 'onEvent' | 'now'>
@@ -65,6 +74,19 @@ export interface Verifier {
   verify(token: string): Promise<VerifiedToken>
   /** The JWKS cache (undefined with a keyResolver). */
   readonly jwks: JwksCache | undefined
+  /** How many verified tokens are remembered now (for metrics and tests). */
+  readonly cachedTokens: number
+}
+
+/** A verified token, remembered with what keeps it valid. */
+interface Remembered {
+  result: VerifiedToken
+  kid: string
+  alg: SupportedAlgorithm
+  /** The key that verified it: the entry holds only while its kid still names this KeyObject. */
+  key: KeyObject
+  /** exp plus the clock tolerance, milliseconds. */
+  until: number
 }
 
 function requireString(value: unknown, name: string): asserts value is string {
@@ -92,10 +114,28 @@ export function createVerifier(options: VerifierOptions): Verifier {
   if (!Number.isFinite(clockTolerance) || clockTolerance < 0 || clockTolerance > 300) {
     throw new TypeError('clockToleranceSeconds must be between 0 and 300')
   }
+  const maxLifetimeSeconds = options.maxLifetimeSeconds ?? 86_400
+  if (
+    typeof maxLifetimeSeconds !== 'number' ||
+    !Number.isFinite(maxLifetimeSeconds) ||
+    maxLifetimeSeconds <= 0
+  ) {
+    throw new TypeError('maxLifetimeSeconds must be a positive number of seconds')
+  }
   const maxTokenBytes = options.maxTokenBytes ?? 8192
   const cacheMaxEntries = options.cacheMaxEntries ?? 10_000
   const now = options.now ?? Date.now
 
+  // Keyed by the whole token string: any changed byte (header, claims or signature) is a miss.
+  const verified = new Map<string, Remembered>()
+  /** Forgets the remembered tokens whose kid no longer names the key that verified them. */
+  const forgetTokensNotUnder = (currentKey: (kid: string) => KeyObject | undefined) => {
+    for (const [token, entry] of verified) {
+      if (currentKey(entry.kid) !== entry.key) verified.delete(token)
+    }
+  }
+
+  const onJwksEvent = options.onJwksEvent
   const jwks =
     options.jwksUrl === undefined
       ? undefined
@@ -104,13 +144,21 @@ export function createVerifier(options: VerifierOptions): Verifier {
           url: options.jwksUrl,
           algorithms,
           now,
-          ...(options.onJwksEvent ? { onEvent: options.onJwksEvent } : {}),
+          onEvent: (event) => {
+            // A withdrawn key's tokens go with the fetch that no longer holds it, presented or not.
+            if (event.type === 'fetched') forgetTokensNotUnder((kid) => jwks?.currentKey(kid))
+            onJwksEvent?.(event)
+          },
         })
-  const resolveKey: KeyResolver =
-    options.keyResolver ?? ((kid, alg) => (jwks as JwksCache).getKey(kid, alg))
-
-  // Keyed by the whole token string: any changed byte (header, claims or signature) is a miss.
-  const verified = new Map<string, VerifiedToken>()
+  const resolved =
+    options.keyResolver === undefined
+      ? undefined
+      : new ResolvedKeys(options.keyResolver, now, (kid) => {
+          for (const [token, entry] of verified) if (entry.kid === kid) verified.delete(token)
+        })
+  const resolveKey: KeyResolver = resolved
+    ? (kid, alg) => resolved.resolve(kid, alg)
+    : (kid, alg) => (jwks as JwksCache).getKey(kid, alg)
 
   // Every token signed by one key carries the same header, so its decoded and checked form is
   // kept, keyed by the encoded segment. Only headers that passed are kept, and at most 64: an
@@ -134,9 +182,20 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (token.length > maxTokenBytes) {
       throw new JwtVerifyError('token_too_large', `token over ${maxTokenBytes} bytes`)
     }
-    const cached = cacheMaxEntries > 0 ? verified.get(token) : undefined
-    if (cached) {
-      if (cached.claims.exp * 1000 + clockTolerance * 1000 > now()) return cached
+    const remembered = cacheMaxEntries > 0 ? verified.get(token) : undefined
+    if (remembered) {
+      // Valid while unexpired and while its kid still names the key that verified it: a key
+      // withdrawn from the JWKS (or replaced under its kid) takes its remembered tokens along.
+      // With the JWKS a Map lookup; with a keyResolver, the resolver is asked again at most
+      // once per KEY_RECHECK_MS per kid.
+      const at = now()
+      if (remembered.until > at) {
+        const current = jwks
+          ? jwks.currentKey(remembered.kid, at)
+          : ((resolved as ResolvedKeys).fresh(remembered.kid) ??
+            (await (resolved as ResolvedKeys).recheck(remembered.kid, remembered.alg)))
+        if (current === remembered.key) return remembered.result
+      }
       verified.delete(token)
     }
 
@@ -156,7 +215,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const checked = checkedHeader(encodedHeader)
     if (checked instanceof JwtVerifyError) throw checked
     const { header, kid, alg } = checked
-    // A fresh cached JWKS answers without a promise turn; anything else goes through getKey.
+    // A cached key answers without a promise turn (a stale JWKS refetches in the background);
+    // anything else goes through getKey.
     const key: KeyObject = jwks?.peekKey(kid, alg) ?? (await resolveKey(kid, alg))
     if (!keyFitsAlg(key, alg)) {
       throw new JwtVerifyError('alg_not_allowed', 'the token’s alg does not fit its key')
@@ -202,8 +262,18 @@ export function createVerifier(options: VerifierOptions): Verifier {
         throw new JwtVerifyError('token_not_yet_valid', 'the token is not valid yet')
       }
     }
-    if (typeof payload.iat !== 'number')
+    if (typeof payload.iat !== 'number' || !Number.isFinite(payload.iat))
       throw new JwtVerifyError('claim_invalid', 'claim "iat" is missing')
+    // RFC 7519 §4.1.6 makes iat informational, but the issuer's clock never runs ahead of ours
+    // by more than the skew: a token "issued" later than that was minted by a clock that is
+    // wrong (or set ahead on purpose to outlive a key's retirement). claim_invalid, as jose
+    // does, not token_not_yet_valid: waiting does not make such a token trustworthy.
+    if (payload.iat > nowSeconds + clockTolerance)
+      throw new JwtVerifyError('claim_invalid', 'claim "iat" is in the future')
+    // Both ends come from the issuer's clock, so no skew applies to the difference.
+    if (payload.exp - payload.iat > maxLifetimeSeconds) {
+      throw new JwtVerifyError('claim_invalid', 'the token claims a lifetime over the cap')
+    }
     for (const name of ['sub', 'jti'] as const) {
       if (typeof payload[name] !== 'string' || payload[name] === '') {
         throw new JwtVerifyError('claim_invalid', `claim "${name}" is missing`)
@@ -225,12 +295,18 @@ export function createVerifier(options: VerifierOptions): Verifier {
         const oldest = verified.keys().next().value
         if (oldest !== undefined) verified.delete(oldest)
       }
-      verified.set(token, result)
+      verified.set(token, { result, kid, alg, key, until: (claims.exp + clockTolerance) * 1000 })
     }
     return result
   }
 
-  return { verify, jwks }
+  return {
+    verify,
+    jwks,
+    get cachedTokens() {
+      return verified.size
+    },
+  }
 }
 
 interface CheckedHeader {

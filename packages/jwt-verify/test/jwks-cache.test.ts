@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createVerifier, type JwksEvent } from '../src/index.js'
+import { createVerifier, type JwksEvent, JwtVerifyError } from '../src/index.js'
 import {
   AUDIENCE,
   accessToken,
@@ -15,7 +15,7 @@ afterEach(async () => {
   for (const s of servers.splice(0)) await s.close()
 })
 
-async function setup(cacheControl?: string) {
+async function setup(cacheControl?: string, { cacheMaxEntries = 0 } = {}) {
   const key = await makeKey('k1')
   const server = await startKeyServer([key])
   server.cacheControl = cacheControl
@@ -26,7 +26,7 @@ async function setup(cacheControl?: string) {
     jwksUrl: server.url,
     issuer: ISSUER,
     audience: AUDIENCE,
-    cacheMaxEntries: 0,
+    cacheMaxEntries,
     now: () => clock,
     onJwksEvent: (e) => events.push(e),
   })
@@ -62,6 +62,7 @@ describe('JWKS fetching and caching', () => {
     expect(t.server.requests).toBe(1)
     t.advance(2)
     await t.verifier.verify(token)
+    await t.verifier.jwks?.refreshing // the refetch runs behind the request (stale-while-revalidate)
     expect(t.server.requests).toBe(2)
   })
 
@@ -107,12 +108,55 @@ describe('JWKS fetching and caching', () => {
     t.server.mode = 'down'
     t.advance(3600)
     expect((await t.verifier.verify(token)).userId).toBe('user-1')
+    await t.verifier.jwks?.refreshing // the refetch runs behind the request (stale-while-revalidate)
     expect(t.events.some((e) => e.type === 'fetch_failed' && e.servingStale)).toBe(true)
     // and forged tokens are still refused
     const stranger = await makeKey('k1')
     await expect(t.verifier.verify(await accessToken(stranger))).rejects.toMatchObject({
       code: 'signature_invalid',
     })
+  })
+
+  it('never makes a request wait on a hanging JWKS endpoint while the kid’s key is cached', async () => {
+    const t = await setup('max-age=60')
+    const token = await t.token()
+    await t.verifier.verify(token)
+    t.server.mode = 'hang'
+    t.advance(61)
+    // Past max-age, the endpoint hanging: every request is answered from the cached key while
+    // one refetch (not one per request) waits on the endpoint in the background.
+    const answers = await Promise.all(Array.from({ length: 20 }, () => t.verifier.verify(token)))
+    expect(answers.every((answer) => answer.userId === 'user-1')).toBe(true)
+    expect(t.events.filter((e) => e.type === 'fetch_failed')).toEqual([])
+    expect(t.verifier.jwks?.refreshing).toBeDefined()
+    expect(t.verifier.jwks?.fetchCount).toBe(2)
+
+    // The refetch fails; retryAfterErrorMs (5 s) passes before the next one, which again runs
+    // behind the requests instead of in front of them.
+    t.server.hangUp()
+    await t.verifier.jwks?.refreshing
+    expect(t.events).toContainEqual(
+      expect.objectContaining({ type: 'fetch_failed', servingStale: true }),
+    )
+    await t.verifier.verify(token)
+    expect(t.verifier.jwks?.fetchCount).toBe(2)
+    t.server.mode = 'hang'
+    t.advance(6)
+    expect((await t.verifier.verify(token)).userId).toBe('user-1')
+    expect(t.verifier.jwks?.refreshing).toBeDefined()
+    expect(t.verifier.jwks?.fetchCount).toBe(3)
+  })
+
+  it('picks up the refetched JWKS once the background refetch lands', async () => {
+    const t = await setup('max-age=60')
+    const token = await t.token()
+    await t.verifier.verify(token)
+    t.server.keys = [await makeKey('k2')]
+    t.advance(61)
+    // Served by the stale key while the refetch runs; refused once the JWKS says k1 is gone.
+    expect((await t.verifier.verify(token)).userId).toBe('user-1')
+    await t.verifier.jwks?.refreshing
+    await expect(t.verifier.verify(token)).rejects.toMatchObject({ code: 'kid_unknown' })
   })
 
   it('reports jwks_unavailable when it never had keys and the source is down', async () => {
@@ -161,5 +205,88 @@ describe('verified-token cache', () => {
     // a different token (one byte of the signature changed) is not served from the cache
     const tampered = `${token.slice(0, -2)}${token.endsWith('A') ? 'B' : 'A'}${token.slice(-1)}`
     await expect(verifier.verify(tampered)).rejects.toBeDefined()
+  })
+})
+
+describe('a remembered token lives only as long as the key that verified it', () => {
+  const remembering = (cacheControl?: string) => setup(cacheControl, { cacheMaxEntries: 10_000 })
+
+  it('stops accepting a remembered token once its key is withdrawn from the JWKS', async () => {
+    const t = await remembering()
+    const token = await t.token()
+    await t.verifier.verify(token)
+    // k1 is withdrawn (say it leaked): the JWKS now publishes k2 alone.
+    const next = await makeKey('k2')
+    t.server.keys = [next]
+    t.advance(31) // past the unknown-kid cool-down
+    // The first k2 token makes the verifier refetch; that JWKS no longer holds k1.
+    await t.verifier.verify(await accessToken(next, { expiresIn: 86_400 }))
+    await expect(t.verifier.verify(token)).rejects.toMatchObject({ code: 'kid_unknown' })
+  })
+
+  it('notices the withdrawal from remembered tokens alone: a hit past max-age refetches', async () => {
+    const t = await remembering('max-age=60')
+    const token = await t.token()
+    await t.verifier.verify(token)
+    t.server.keys = [await makeKey('k2')]
+    t.advance(61)
+    // Nothing but the remembered token is presented, yet the stale JWKS is refetched behind it.
+    await t.verifier.verify(token)
+    await t.verifier.jwks?.refreshing
+    await expect(t.verifier.verify(token)).rejects.toMatchObject({ code: 'kid_unknown' })
+  })
+
+  it('refuses a remembered token once its kid is republished with another key', async () => {
+    const t = await remembering('max-age=60')
+    const token = await t.token()
+    await t.verifier.verify(token)
+    t.server.keys = [await makeKey('k1')] // same kid, new key material
+    t.advance(61)
+    await t.verifier.verify(token)
+    await t.verifier.jwks?.refreshing
+    await expect(t.verifier.verify(token)).rejects.toMatchObject({ code: 'signature_invalid' })
+  })
+
+  it('forgets the tokens of a withdrawn key as soon as a refetch lands, presented or not', async () => {
+    const t = await remembering('max-age=60')
+    for (const sub of ['user-1', 'user-2', 'user-3']) {
+      await t.verifier.verify(await accessToken(t.key, { expiresIn: 86_400, claims: { sub } }))
+    }
+    expect(t.verifier.cachedTokens).toBe(3)
+    const next = await makeKey('k2')
+    t.server.keys = [t.key, next]
+    t.advance(61)
+    const other = await accessToken(t.key, { expiresIn: 86_400, claims: { sub: 'user-4' } })
+    await t.verifier.verify(other) // starts the refetch; k1 is still published
+    await t.verifier.jwks?.refreshing
+    expect(t.verifier.cachedTokens).toBe(4) // an unchanged key keeps its tokens across a refetch
+    t.server.keys = [next]
+    t.advance(61)
+    await t.verifier.verify(await accessToken(next, { expiresIn: 86_400 }))
+    await t.verifier.jwks?.refreshing
+    expect(t.verifier.cachedTokens).toBe(1) // the k2 token alone
+  })
+
+  it('with a keyResolver, stops accepting a remembered token within a second of its key going', async () => {
+    const key = await makeKey('k1')
+    const { createPublicKey } = await import('node:crypto')
+    const publicKey = createPublicKey({ key: key.jwk, format: 'jwk' } as never)
+    let published = true
+    let clock = Date.now()
+    const verifier = createVerifier({
+      keyResolver: async (kid) => {
+        if (!published) throw new JwtVerifyError('kid_unknown', `${kid} is not published`)
+        return publicKey
+      },
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      now: () => clock,
+    })
+    const token = await accessToken(key)
+    await verifier.verify(token)
+    published = false
+    clock += 1000
+    await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'kid_unknown' })
+    expect(verifier.cachedTokens).toBe(0)
   })
 })

@@ -185,6 +185,65 @@ describe('the attacks', () => {
   })
 })
 
+describe('issue time and lifetime', () => {
+  // A fixed instant for the verifier's clock, so each boundary is exact.
+  const T = 1_800_000_000
+  const at = (iat: number, exp: number) => ({
+    iss: ISSUER,
+    aud: AUDIENCE,
+    sub: 'user-1',
+    sid: 's',
+    role: 'user',
+    jti: 'j',
+    iat,
+    exp,
+  })
+  const header = () => ({ alg: 'RS256', kid: 'k1', typ: 'at+jwt' })
+  const clocked = (options: { maxLifetimeSeconds?: number } = {}) =>
+    createVerifier({
+      jwksUrl: server.url,
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      cacheMaxEntries: 0,
+      now: () => T * 1000,
+      ...options,
+    })
+
+  it('refuses a token that claims to be issued in the future (iat past the 5 s skew)', async () => {
+    // Signed by a real key with a clock set ahead: exp and nbf alone would let it through.
+    const v = clocked()
+    expect(await rejection(signRaw(key, header(), at(T + 6, T + 606)), v)).toBe('claim_invalid')
+    expect(await rejection(signRaw(key, header(), at(T + 3600, T + 4500)), v)).toBe('claim_invalid')
+  })
+
+  it('tolerates an iat up to the clock skew ahead (5 s by default)', async () => {
+    const v = clocked()
+    expect((await v.verify(signRaw(key, header(), at(T + 5, T + 605)))).userId).toBe('user-1')
+  })
+
+  it('refuses a token minted to live longer than a day (the default cap), though unexpired', async () => {
+    const v = clocked()
+    expect((await v.verify(signRaw(key, header(), at(T, T + 86_400)))).userId).toBe('user-1')
+    expect(await rejection(signRaw(key, header(), at(T, T + 86_401)), v)).toBe('claim_invalid')
+    expect(await rejection(signRaw(key, header(), at(T, T + 10 * 365 * 86_400)), v)).toBe(
+      'claim_invalid',
+    )
+  })
+
+  it('refuses a backdated token: issued a year ago, expiring in ten minutes', async () => {
+    const v = clocked()
+    expect(await rejection(signRaw(key, header(), at(T - 365 * 86_400, T + 600)), v)).toBe(
+      'claim_invalid',
+    )
+  })
+
+  it('holds tokens to the configured maxLifetimeSeconds: 900 takes 900 s and refuses 901 s', async () => {
+    const v = clocked({ maxLifetimeSeconds: 900 })
+    expect((await v.verify(signRaw(key, header(), at(T, T + 900)))).userId).toBe('user-1')
+    expect(await rejection(signRaw(key, header(), at(T, T + 901)), v)).toBe('claim_invalid')
+  })
+})
+
 describe('tokens from an issuer written by others (oauth2-mock-server)', () => {
   let oidc: OAuth2Server
   beforeAll(async () => {
@@ -253,4 +312,15 @@ describe('options are checked at creation', () => {
   ])('throws a TypeError for %o', (options, message) => {
     expect(() => createVerifier(options as never)).toThrow(message)
   })
+
+  it.each([0, -900, Number.NaN, Number.POSITIVE_INFINITY, '900'])(
+    'throws a TypeError for maxLifetimeSeconds %o',
+    (maxLifetimeSeconds) => {
+      const options = { jwksUrl: 'https://x/jwks', issuer: ISSUER, audience: AUDIENCE }
+      expect(() => createVerifier({ ...options, maxLifetimeSeconds } as never)).toThrow(TypeError)
+      expect(() => createVerifier({ ...options, maxLifetimeSeconds } as never)).toThrow(
+        /maxLifetimeSeconds/,
+      )
+    },
+  )
 })

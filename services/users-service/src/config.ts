@@ -37,8 +37,14 @@ export const UsersConfigSchema = z.object({
   ),
   /** An unknown kid refetches the JWKS at most once per this many milliseconds. */
   JWKS_UNKNOWN_KID_COOLDOWN_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
-  /** Clock skew tolerated on exp and nbf, seconds. */
+  /** Clock skew tolerated on exp, nbf and iat, seconds. */
   JWT_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
+  /**
+   * The longest lifetime (exp − iat) a token may claim, seconds: a token minted to live longer
+   * is refused. Must be at least the auth-service's ACCESS_TOKEN_TTL_SECONDS, whose default
+   * (900) and bounds (60..86400) it shares.
+   */
+  JWT_MAX_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
   /**
    * Check on every request that the token's session has not been revoked (logout, password
    * change, admin action), so revocation bites within REVOCATION_CACHE_TTL_MS, not at expiry.

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { SessionStatusCache } from '../src/session-status-cache.js'
 import { PASSWORD, type Pair, startPair } from './helper.js'
 
 let pair: Pair
@@ -69,6 +70,36 @@ describe('immediate revocation (REVOCATION_CHECK)', () => {
     const after = await pair.users.inject({ method: 'GET', url: '/users/me', headers: as(token) })
     expect(after.statusCode).toBe(401)
     expect(after.json().code).toBe('invalid_token')
+  })
+})
+
+describe('the session status cache: a cached answer is about one session of one user', () => {
+  const sessionOf = (token: string): string =>
+    JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()).sid
+  // A cache of its own (the pair's has a TTL of 0), on a clock that does not move: every
+  // second answer below would come from the cache.
+  const cache = () => {
+    const at = Date.now()
+    return new SessionStatusCache(pair.users.db, { ttlMs: 60_000, now: () => at })
+  }
+
+  it('does not lend a session’s cached "live" to a token of another user naming it', async () => {
+    const owner = await pair.userWithToken()
+    const other = await pair.userWithToken()
+    const sessions = cache()
+    const sid = sessionOf(owner.token)
+    expect(await sessions.isLive(sid, owner.userId)).toBe(true)
+    expect(await sessions.isLive(sid, other.userId)).toBe(false)
+    expect(await sessions.isLive(sid, owner.userId)).toBe(true)
+  })
+
+  it('does not let a token of another user naming a session mark it revoked for its owner', async () => {
+    const owner = await pair.userWithToken()
+    const other = await pair.userWithToken()
+    const sessions = cache()
+    const sid = sessionOf(owner.token)
+    expect(await sessions.isLive(sid, other.userId)).toBe(false)
+    expect(await sessions.isLive(sid, owner.userId)).toBe(true)
   })
 })
 

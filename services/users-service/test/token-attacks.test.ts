@@ -339,6 +339,42 @@ describe('4. only RFC 9068 access tokens (typ at+jwt) are accepted', () => {
 })
 
 // ---------------------------------------------------------------------------------------------
+// 4b. Tokens signed by the real key whose times are not the issuer's
+// ---------------------------------------------------------------------------------------------
+
+describe('4b. a valid signature does not make a token’s issue time or lifetime ours', () => {
+  const nowSeconds = () => Math.floor(Date.now() / 1000)
+
+  it('refuses a token issued ten minutes in the future (iat), exp and lifetime otherwise fine', async () => {
+    // A clock set ahead mints tokens that look issued after the key's retirement.
+    const iat = nowSeconds() + 600
+    await refusedEverywhere(
+      forgeToken(genuineHeader(), { ...genuineClaims(), iat, exp: iat + 900 }, realKey()),
+    )
+    await stillWorks(victim.token)
+  })
+
+  it('refuses a token minted to live thirty days (exp − iat), though it is not expired', async () => {
+    // What anyone holding the signing key for a moment would mint: a month-long admin pass.
+    const iat = nowSeconds()
+    const claims = { ...genuineClaims(), iat, exp: iat + 30 * 86_400 }
+    await refusedEverywhere(forgeToken(genuineHeader(), claims, realKey()))
+  })
+
+  it('refuses a token living one second past ACCESS_TOKEN_TTL_SECONDS (900), takes one of 900', async () => {
+    // Both services hold tokens to the issuer's TTL: the auth-service to its own setting, the
+    // users-service to JWT_MAX_LIFETIME_SECONDS (both 900 by default).
+    const iat = nowSeconds()
+    await refusedEverywhere(
+      forgeToken(genuineHeader(), { ...genuineClaims(), iat, exp: iat + 901 }, realKey()),
+    )
+    await stillWorks(
+      forgeToken(genuineHeader(), { ...genuineClaims(), iat, exp: iat + 900 }, realKey()),
+    )
+  })
+})
+
+// ---------------------------------------------------------------------------------------------
 // 5. A hostile JWKS source
 // ---------------------------------------------------------------------------------------------
 

@@ -1,9 +1,9 @@
 /**
  * A real JWKS over HTTP for the tests: keys from jose, and knobs for what a hostile or broken
- * source might do (be down, be slow, send junk, send a symmetric key).
+ * source might do (be down, hang, send junk, send a symmetric key).
  */
 import { KeyObject, sign } from 'node:crypto'
-import { createServer, type Server } from 'node:http'
+import { createServer, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose'
 
@@ -28,13 +28,21 @@ export interface KeyServer {
   keys: SigningKey[]
   requests: number
   cacheControl: string | undefined
-  /** 'ok', 'down' (HTTP 503), or a raw body to send instead of the JWKS. */
-  mode: 'ok' | 'down' | { body: string }
+  /**
+   * 'ok', 'down' (HTTP 503), 'hang' (take the request and never answer), 'reset' (drop the
+   * connection), or a raw body to send instead of the JWKS.
+   */
+  mode: 'ok' | 'down' | 'hang' | 'reset' | { body: string }
+  /** Requests taken in 'hang' mode and not answered yet. */
+  readonly hanging: number
+  /** Drops the connection of every hanging request, and of every later one ('reset' mode). */
+  hangUp(): void
   close(): Promise<void>
 }
 
 export async function startKeyServer(keys: SigningKey[]): Promise<KeyServer> {
-  const state: Omit<KeyServer, 'url' | 'close'> = {
+  const held = new Set<ServerResponse>()
+  const state: Omit<KeyServer, 'url' | 'close' | 'hanging' | 'hangUp'> = {
     keys,
     requests: 0,
     cacheControl: 'public, max-age=300',
@@ -42,6 +50,15 @@ export async function startKeyServer(keys: SigningKey[]): Promise<KeyServer> {
   }
   const server: Server = createServer((_req, res) => {
     state.requests++
+    if (state.mode === 'hang') {
+      held.add(res)
+      res.on('close', () => held.delete(res))
+      return
+    }
+    if (state.mode === 'reset') {
+      res.socket?.destroy()
+      return
+    }
     if (state.mode === 'down') {
       res.writeHead(503).end()
       return
@@ -56,10 +73,22 @@ export async function startKeyServer(keys: SigningKey[]): Promise<KeyServer> {
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
-  return Object.assign(state, {
-    url: `http://127.0.0.1:${port}/jwks.json`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  }) as KeyServer
+  const hangUp = () => {
+    state.mode = 'reset'
+    for (const res of held) res.socket?.destroy()
+  }
+  return Object.defineProperties(
+    Object.assign(state, {
+      url: `http://127.0.0.1:${port}/jwks.json`,
+      hangUp,
+      close: () => {
+        hangUp()
+        server.closeAllConnections()
+        return new Promise<void>((resolve) => server.close(() => resolve()))
+      },
+    }),
+    { hanging: { get: () => held.size } },
+  ) as KeyServer
 }
 
 export interface TokenOptions {

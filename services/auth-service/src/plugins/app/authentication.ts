@@ -26,6 +26,8 @@ export default fp<{ config: AuthConfig; now: () => Date }>(
       audience: config.JWT_AUDIENCE,
       algorithms: [config.JWT_ALG],
       now: () => now().getTime(),
+      // Every token this service signs lives exactly this long; anything longer is not ours.
+      maxLifetimeSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
       // Revocation is checked per request below, so the verified-token cache may stay on.
       keyResolver: async (kid) => {
         const found = fastify.keys.publicKey(kid)

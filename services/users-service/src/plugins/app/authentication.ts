@@ -21,6 +21,7 @@ export default fp<{ config: UsersConfig }>(
       audience: config.JWT_AUDIENCE,
       algorithms: config.JWT_ALGORITHMS,
       clockToleranceSeconds: config.JWT_CLOCK_TOLERANCE_SECONDS,
+      maxLifetimeSeconds: config.JWT_MAX_LIFETIME_SECONDS,
       jwks: { unknownKidCooldownMs: config.JWKS_UNKNOWN_KID_COOLDOWN_MS },
       onJwksEvent: (event) => {
         if (event.type === 'fetched') {
