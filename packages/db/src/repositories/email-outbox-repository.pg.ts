@@ -41,7 +41,7 @@ export class PgEmailOutboxRepository implements EmailOutboxRepository {
   async markSent(id: string, at: Date): Promise<void> {
     await this.db
       .update(emailOutbox)
-      .set({ sentAt: at, lockedUntil: null })
+      .set({ sentAt: at, lockedUntil: null, textBody: null, htmlBody: null })
       .where(eq(emailOutbox.id, id))
   }
 

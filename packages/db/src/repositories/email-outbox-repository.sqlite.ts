@@ -40,7 +40,7 @@ export function prepareMailInsert(
       kind: mail.kind,
       toAddress: mail.toAddress,
       subject: mail.subject,
-      textBody: mail.textBody,
+      textBody: mail.textBody ?? null,
       htmlBody: mail.htmlBody ?? null,
       createdAt: mail.createdAt,
       attempts: mail.attempts ?? (emailOutbox.attempts.default as number),
@@ -94,7 +94,7 @@ export class SqliteEmailOutboxRepository implements EmailOutboxRepository {
   async markSent(id: string, at: Date): Promise<void> {
     this.db
       .update(emailOutbox)
-      .set({ sentAt: at, lockedUntil: null })
+      .set({ sentAt: at, lockedUntil: null, textBody: null, htmlBody: null })
       .where(eq(emailOutbox.id, id))
       .run()
   }

@@ -69,6 +69,8 @@ export class OutboxWorker {
     let sent = 0
     for (const mail of due) {
       try {
+        // Only a sent mail has no body (markSent drops it; the schema checks that).
+        if (mail.textBody === null) throw new Error('mail has no body')
         await this.mailer.send({
           messageId: `<${mail.id}@authpair.outbox>`,
           from: this.options.from,
