@@ -1,6 +1,8 @@
 /**
  * The outbox's storage rules, once per dialect (TEST_DB): bodies are dropped when a mail is
- * sent. Every test owns a fresh database.
+ * sent, and the retention deletes take sent mail by sent_at and abandoned mail by created_at,
+ * in bounded batches, each row to one caller. Every test owns a fresh database: the deletes
+ * act on the whole table.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -34,6 +36,7 @@ afterEach(async () => {
 })
 
 const t0 = new Date('2026-05-01T00:00:00.000Z')
+const DAY = 86_400_000
 const at = (ms: number) => new Date(t0.getTime() + ms)
 
 function mail(overrides: Partial<NewEmailOutbox> = {}): NewEmailOutbox {
@@ -79,6 +82,81 @@ describe(`outbox bodies on ${testDialect()}`, () => {
 
   it('refuses an unsent mail without a text body (the schema’s check)', async () => {
     await expect(db.emailOutbox.enqueue(mail({ textBody: null }))).rejects.toThrow()
+    expect(await ids()).toEqual([])
+  })
+})
+
+describe(`outbox retention on ${testDialect()}`, () => {
+  const cutoff = at(7 * DAY)
+  const now = at(8 * DAY)
+
+  it('deletes mail sent before the cutoff and keeps younger and unsent mail', async () => {
+    const old = mail()
+    const young = mail()
+    const unsent = mail()
+    for (const m of [old, young, unsent]) await db.emailOutbox.enqueue(m)
+    await db.emailOutbox.markSent(old.id, at(7 * DAY - 1))
+    await db.emailOutbox.markSent(young.id, at(7 * DAY))
+    expect(await db.emailOutbox.deleteSent(cutoff, 100)).toBe(1)
+    expect(await ids()).toEqual([young.id, unsent.id].sort())
+    expect(await db.emailOutbox.deleteSent(cutoff, 100)).toBe(0)
+  })
+
+  it('deletes sent mail in batches of at most the limit', async () => {
+    for (let i = 0; i < 5; i++) {
+      const m = mail()
+      await db.emailOutbox.enqueue(m)
+      await db.emailOutbox.markSent(m.id, at(i))
+    }
+    const counts = []
+    for (let i = 0; i < 4; i++) counts.push(await db.emailOutbox.deleteSent(cutoff, 2))
+    expect(counts).toEqual([2, 2, 1, 0])
+    expect(await ids()).toEqual([])
+  })
+
+  it('deletes unsent mail created before the cutoff, returns it once, and spares sent, younger and leased mail', async () => {
+    const abandoned = mail({ kind: 'email_verify', createdAt: at(-1) })
+    const young = mail({ createdAt: at(7 * DAY) })
+    const sentOld = mail()
+    const leased = mail({ lockedUntil: at(8 * DAY + 60_000) })
+    for (const m of [abandoned, young, sentOld, leased]) await db.emailOutbox.enqueue(m)
+    await db.emailOutbox.markFailed(abandoned.id, 'ECONNREFUSED', at(1))
+    await db.emailOutbox.markSent(sentOld.id, at(7 * DAY + 1))
+
+    const gone = await db.emailOutbox.deleteUnsent(cutoff, now, 100)
+    expect(gone).toEqual([
+      {
+        id: abandoned.id,
+        kind: 'email_verify',
+        createdAt: at(-1),
+        attempts: 1,
+        lastError: 'ECONNREFUSED',
+      },
+    ])
+    expect(await ids()).toEqual([young.id, sentOld.id, leased.id].sort())
+    expect(await db.emailOutbox.deleteUnsent(cutoff, now, 100)).toEqual([])
+
+    // a lease that has run out protects nothing
+    const later = await db.emailOutbox.deleteUnsent(cutoff, at(8 * DAY + 60_000), 100)
+    expect(later.map((m) => m.id)).toEqual([leased.id])
+  })
+
+  it('hands each abandoned mail to exactly one of several concurrent sweeps', async () => {
+    const all = Array.from({ length: 30 }, () => mail())
+    for (const m of all) await db.emailOutbox.enqueue(m)
+    const sweep = async () => {
+      const seen: string[] = []
+      for (;;) {
+        const batch = await db.emailOutbox.deleteUnsent(cutoff, now, 4)
+        expect(batch.length).toBeLessThanOrEqual(4)
+        if (batch.length === 0) return seen
+        seen.push(...batch.map((m) => m.id))
+      }
+    }
+    const results = await Promise.all([sweep(), sweep(), sweep()])
+    const reported = results.flat()
+    expect(reported).toHaveLength(all.length)
+    expect(new Set(reported)).toEqual(new Set(all.map((m) => m.id)))
     expect(await ids()).toEqual([])
   })
 })
