@@ -32,6 +32,8 @@ export interface AccountServiceDeps {
   config: AuthConfig
   hasher: PasswordHasher
   accessTokens: AccessTokenIssuer
+  /** Seals each outbox row's bodies (they carry one-time links): mail/mail-seal.ts. */
+  mailSeal: { seal(mail: NewEmailOutbox): NewEmailOutbox }
   now: () => Date
   log: FastifyBaseLogger
 }
@@ -207,7 +209,7 @@ export class AccountService {
       ...variables,
     })
     const now = this.deps.now()
-    return {
+    return this.deps.mailSeal.seal({
       id: newId(),
       kind,
       toAddress: user.email,
@@ -216,7 +218,7 @@ export class AccountService {
       htmlBody: rendered.html,
       createdAt: now,
       nextAttemptAt: now,
-    }
+    })
   }
 
   async login(

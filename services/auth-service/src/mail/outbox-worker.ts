@@ -1,5 +1,6 @@
 import type { Database, EmailOutboxRecord } from '@authpair/db'
 import type { FastifyBaseLogger } from 'fastify'
+import { type MailSeal, MailUnreadableError } from './mail-seal.js'
 import type { Mailer } from './mailer.js'
 
 export interface OutboxWorkerOptions {
@@ -12,6 +13,8 @@ export interface OutboxWorkerOptions {
   retryMaxMs: number
   /** Mails leased per poll. */
   batchSize: number
+  /** Opens the sealed bodies just before a mail is sent. */
+  mailSeal: Pick<MailSeal, 'open'>
   now: () => Date
   log: FastifyBaseLogger
   onSent?: (mail: EmailOutboxRecord) => void
@@ -69,15 +72,16 @@ export class OutboxWorker {
     let sent = 0
     for (const mail of due) {
       try {
-        // Only a sent mail has no body (markSent drops it; the schema checks that).
-        if (mail.textBody === null) throw new Error('mail has no body')
+        // Opened here, per mail: the plain bodies live only for this send, and one that does
+        // not open fails alone (below) while the rest of the batch goes out.
+        const { text, html } = this.options.mailSeal.open(mail)
         await this.mailer.send({
           messageId: `<${mail.id}@authpair.outbox>`,
           from: this.options.from,
           to: mail.toAddress,
           subject: mail.subject,
-          text: mail.textBody,
-          html: mail.htmlBody ?? undefined,
+          text,
+          html,
         })
         await this.db.emailOutbox.markSent(mail.id, this.options.now())
         sent++
@@ -94,16 +98,21 @@ export class OutboxWorker {
           .catch((markErr) =>
             this.options.log.error({ err: markErr }, 'could not record a mail failure'),
           )
-        this.options.log.warn(
-          {
-            mailId: mail.id,
-            kind: mail.kind,
-            attempts: mail.attempts + 1,
-            retryInMs: delay,
-            err: error.message,
-          },
-          'mail not sent; will retry',
-        )
+        const context = {
+          mailId: mail.id,
+          kind: mail.kind,
+          attempts: mail.attempts + 1,
+          retryInMs: delay,
+          err: error.message,
+        }
+        if (error instanceof MailUnreadableError) {
+          // Not an outage: this process's KEY_ENCRYPTION_KEY is not the one that sealed the
+          // mail, or the row was altered. It is retried like any failure (a replica with the
+          // right key can still send it) until the retention sweep gives up on it.
+          this.options.log.error(context, 'mail cannot be opened; not sent')
+        } else {
+          this.options.log.warn(context, 'mail not sent; will retry')
+        }
         this.options.onFailed?.(mail, error)
       }
     }

@@ -44,6 +44,7 @@ export default fp<{ config: AuthConfig; now: () => Date }>(
         config,
         hasher,
         accessTokens: fastify.accessTokens,
+        mailSeal: fastify.mailSeal,
         now,
         log: fastify.log,
       }),

@@ -47,6 +47,7 @@ export default fp<{ config: AuthConfig; now: () => Date }>(
       retryBaseMs: config.OUTBOX_RETRY_BASE_MS,
       retryMaxMs: config.OUTBOX_RETRY_MAX_MS,
       batchSize: 20,
+      mailSeal: fastify.mailSeal,
       now,
       log: fastify.log,
       onSent: (mail) => sent.inc({ kind: mail.kind }),
@@ -62,5 +63,5 @@ export default fp<{ config: AuthConfig; now: () => Date }>(
       mailer.close()
     })
   },
-  { name: 'mail', dependencies: ['database', 'metrics'], fastify: '5.x' },
+  { name: 'mail', dependencies: ['database', 'metrics', 'signing-keys'], fastify: '5.x' },
 )
