@@ -37,7 +37,10 @@ export type {
   UserRecord,
 } from './records.js'
 export type { AuditEventRepository } from './repositories/audit-event-repository.js'
-export type { EmailOutboxRepository } from './repositories/email-outbox-repository.js'
+export type {
+  AbandonedMail,
+  EmailOutboxRepository,
+} from './repositories/email-outbox-repository.js'
 export type { IdentityRepository } from './repositories/identity-repository.js'
 export type {
   OneTimePurpose,

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import BetterSqlite3 from 'better-sqlite3'
 import postgres from 'postgres'
 import type { DatabaseTarget } from './connection-url.js'
 import type { Dialect } from './database.js'
@@ -31,19 +32,19 @@ export interface TestDatabase {
 }
 
 /**
- * Creates an empty database of the run's dialect, applies the migrations (those of
- * `migrationsFolder` when given: a test replaying an upgrade starts from an older schema), and
- * returns it.
+ * Creates an empty database of the run's dialect, applies the migrations, and returns it. For
+ * tests of the migrations themselves: `migrate: false` applies none, and `migrationsFolder`
+ * applies another folder's (an upgrade replayed from an older schema).
  */
 export async function createTestDatabase(
   dialect: Dialect = testDialect(),
-  migrationsFolder?: string,
+  { migrate = true, migrationsFolder }: { migrate?: boolean; migrationsFolder?: string } = {},
 ): Promise<TestDatabase> {
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'authpair-test-'))
     const path = join(dir, 'test.db')
     const target: DatabaseTarget = { dialect: 'sqlite', path }
-    await migrateDatabase(target, migrationsFolder)
+    if (migrate) await migrateDatabase(target, migrationsFolder)
     return {
       target,
       url: path,
@@ -62,7 +63,7 @@ export async function createTestDatabase(
   const url = new URL(TEST_POSTGRES_URL)
   url.pathname = `/${name}`
   const target: DatabaseTarget = { dialect: 'postgres', url: url.toString() }
-  await migrateDatabase(target, migrationsFolder)
+  if (migrate) await migrateDatabase(target, migrationsFolder)
   return {
     target,
     url: target.url,
@@ -93,5 +94,30 @@ export async function probePostgres(
     return { ok: false, reason: error instanceof Error ? error.message : String(error) }
   } finally {
     await client.end({ timeout: 1 }).catch(() => {})
+  }
+}
+
+/**
+ * Every row of a table as the database holds it, read with the driver's own SQL (no Drizzle
+ * mapping in between): for tests about what lies at rest.
+ */
+export async function readRawRows(
+  target: DatabaseTarget,
+  table: string,
+): Promise<Record<string, unknown>[]> {
+  if (!/^[a-z_]+$/.test(table)) throw new TypeError(`not a table name: ${table}`)
+  if (target.dialect === 'sqlite') {
+    const handle = new BetterSqlite3(target.path, { readonly: true, fileMustExist: true })
+    try {
+      return handle.prepare(`select * from "${table}"`).all() as Record<string, unknown>[]
+    } finally {
+      handle.close()
+    }
+  }
+  const client = postgres(target.url, { max: 1, connect_timeout: 5, onnotice: () => {} })
+  try {
+    return [...(await client.unsafe(`select * from "${table}"`))]
+  } finally {
+    await client.end({ timeout: 5 })
   }
 }

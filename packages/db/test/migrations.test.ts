@@ -88,7 +88,7 @@ describe(`upgrading an existing ${dialect} database`, () => {
 
   it('applies every later migration without losing a row of any table', async () => {
     expect(journal.entries.length).toBeGreaterThan(1)
-    const database = await createTestDatabase(dialect, firstMigrations(1))
+    const database = await createTestDatabase(dialect, { migrationsFolder: firstMigrations(1) })
     databases.push(database)
     const before = await run(database, SEED)
     expect(before).toEqual(TABLES.map(() => 1))

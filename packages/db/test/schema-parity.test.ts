@@ -28,6 +28,14 @@ type Described = {
   columns: Record<string, unknown>[]
   indexes: Record<string, unknown>[]
   foreignKeys: Record<string, unknown>[]
+  checks: { name: string; sql: string }[]
+}
+
+/** A check's SQL as written (both schemas write it as raw text, no column references). */
+function checkSql(value: { queryChunks: unknown[] }): string {
+  return value.queryChunks
+    .map((chunk) => ((chunk as { value?: unknown }).value as string[] | undefined)?.join('') ?? '')
+    .join('')
 }
 
 function describePg(table: (typeof pg)[keyof typeof pg]): Described {
@@ -57,6 +65,7 @@ function describePg(table: (typeof pg)[keyof typeof pg]): Described {
         onDelete: fk.onDelete,
       }
     }),
+    checks: config.checks.map((c) => ({ name: c.name, sql: checkSql(c.value) })),
   }
 }
 
@@ -87,6 +96,7 @@ function describeSqlite(table: (typeof sqlite)[keyof typeof sqlite]): Described 
         onDelete: fk.onDelete,
       }
     }),
+    checks: config.checks.map((c) => ({ name: c.name, sql: checkSql(c.value) })),
   }
 }
 
@@ -96,11 +106,24 @@ describe('schema parity between PostgreSQL and SQLite', () => {
     expect([...TABLES].sort()).toEqual(Object.keys(pg).sort())
   })
 
-  it.each(TABLES)('%s has the same columns, nullability, defaults, indexes and keys', (table) => {
-    const a = describePg(pg[table])
-    const b = describeSqlite(sqlite[table])
-    expect(b).toEqual(a)
-    expect(a.columns.length).toBeGreaterThan(0)
+  it.each(TABLES)(
+    '%s has the same columns, nullability, defaults, indexes, keys and checks',
+    (table) => {
+      const a = describePg(pg[table])
+      const b = describeSqlite(sqlite[table])
+      expect(b).toEqual(a)
+      expect(a.columns.length).toBeGreaterThan(0)
+    },
+  )
+
+  it('compares checks by their SQL, not only by name', () => {
+    const outbox = describePg(pg.emailOutbox).checks
+    expect(outbox).toEqual([
+      {
+        name: 'email_outbox_body_until_sent',
+        sql: 'sent_at is not null or text_body is not null',
+      },
+    ])
   })
 
   it('the comparison notices a drift (a column made nullable on one side)', () => {

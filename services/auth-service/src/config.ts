@@ -115,8 +115,18 @@ export const AuthConfigSchema = z
     OUTBOX_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
     /** First retry of a failed mail after this many ms; it doubles per attempt. */
     OUTBOX_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(2000),
-    /** Retries are never further apart than this, ms; a mail is retried until it is sent. */
+    /**
+     * Retries are never further apart than this, ms; a mail is retried until it is sent or
+     * OUTBOX_RETENTION_DAYS have passed.
+     */
     OUTBOX_RETRY_MAX_MS: z.coerce.number().int().min(100).max(86_400_000).default(600_000),
+    /**
+     * Days an outbox row is kept, default 7: a sent mail (its body is dropped at sending) this
+     * long after it was sent; a mail that could not be sent this long after it was queued, when
+     * it is abandoned (deleted, logged at error level, counted in auth_mail_abandoned_total).
+     * Bounds how long recipient addresses stay in the database, also after an account is deleted.
+     */
+    OUTBOX_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
     /** Password-reset requests per client address per hour. */
     RATE_LIMIT_FORGOT_PER_IP: z.coerce.number().int().min(1).default(20),
     /**

@@ -3,7 +3,7 @@
  * objects with the same columns (schema/parity.ts proves it), so a clause is written once over
  * the columns and each implementation passes its own table.
  */
-import { and, type Column, eq, gt, isNull, lte, or, type SQL, sql } from 'drizzle-orm'
+import { and, type Column, eq, gt, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm'
 import type { OneTimePurpose } from './one-time-token-repository.js'
 import { likePrefix, type UserListQuery } from './user-repository.js'
 
@@ -30,6 +30,22 @@ export function dueMail(
   return and(
     isNull(m.sentAt),
     lte(m.nextAttemptAt, now),
+    or(isNull(m.lockedUntil), lte(m.lockedUntil, now)),
+  )
+}
+
+/**
+ * Unsent mail created before `createdBefore` that no worker holds a lease on at `now`: a mail
+ * being sent at this moment is never deleted under its sender.
+ */
+export function abandonedMail(
+  m: { sentAt: Column; createdAt: Column; lockedUntil: Column },
+  createdBefore: Date,
+  now: Date,
+): SQL | undefined {
+  return and(
+    isNull(m.sentAt),
+    lt(m.createdAt, createdBefore),
     or(isNull(m.lockedUntil), lte(m.lockedUntil, now)),
   )
 }

@@ -1,9 +1,9 @@
-import { asc, count, eq, inArray, isNull, sql } from 'drizzle-orm'
+import { asc, count, eq, inArray, isNull, lt, sql } from 'drizzle-orm'
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
 import type { EmailOutboxRecord, NewEmailOutbox } from '../records.js'
 import * as schema from '../schema/pg.js'
-import { dueMail } from './conditions.js'
-import type { EmailOutboxRepository } from './email-outbox-repository.js'
+import { abandonedMail, dueMail } from './conditions.js'
+import type { AbandonedMail, EmailOutboxRepository } from './email-outbox-repository.js'
 
 const { emailOutbox } = schema
 
@@ -41,7 +41,7 @@ export class PgEmailOutboxRepository implements EmailOutboxRepository {
   async markSent(id: string, at: Date): Promise<void> {
     await this.db
       .update(emailOutbox)
-      .set({ sentAt: at, lockedUntil: null })
+      .set({ sentAt: at, lockedUntil: null, textBody: null, htmlBody: null })
       .where(eq(emailOutbox.id, id))
   }
 
@@ -63,5 +63,39 @@ export class PgEmailOutboxRepository implements EmailOutboxRepository {
       .from(emailOutbox)
       .where(isNull(emailOutbox.sentAt))
     return Number(row?.n ?? 0)
+  }
+
+  // Both deletes pick their batch with FOR UPDATE SKIP LOCKED: two replicas sweeping at once
+  // take disjoint rows instead of queueing behind each other's locks, and a row that claimDue
+  // is leasing at this instant is skipped (its lease then keeps it out of deleteUnsent).
+
+  async deleteSent(sentBefore: Date, limit: number): Promise<number> {
+    const batch = this.db
+      .select({ id: emailOutbox.id })
+      .from(emailOutbox)
+      .where(lt(emailOutbox.sentAt, sentBefore))
+      .limit(limit)
+      .for('update', { skipLocked: true })
+    const deleted = await this.db
+      .delete(emailOutbox)
+      .where(inArray(emailOutbox.id, batch))
+      .returning({ id: emailOutbox.id })
+    return deleted.length
+  }
+
+  deleteUnsent(createdBefore: Date, now: Date, limit: number): Promise<AbandonedMail[]> {
+    const batch = this.db
+      .select({ id: emailOutbox.id })
+      .from(emailOutbox)
+      .where(abandonedMail(emailOutbox, createdBefore, now))
+      .limit(limit)
+      .for('update', { skipLocked: true })
+    return this.db.delete(emailOutbox).where(inArray(emailOutbox.id, batch)).returning({
+      id: emailOutbox.id,
+      kind: emailOutbox.kind,
+      createdAt: emailOutbox.createdAt,
+      attempts: emailOutbox.attempts,
+      lastError: emailOutbox.lastError,
+    })
   }
 }

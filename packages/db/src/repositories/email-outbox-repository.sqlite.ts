@@ -1,9 +1,9 @@
-import { asc, count, eq, inArray, isNull, sql } from 'drizzle-orm'
+import { asc, count, eq, inArray, isNull, lt, sql } from 'drizzle-orm'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import type { EmailOutboxRecord, NewEmailOutbox } from '../records.js'
 import * as schema from '../schema/sqlite.js'
-import { dueMail } from './conditions.js'
-import type { EmailOutboxRepository } from './email-outbox-repository.js'
+import { abandonedMail, dueMail } from './conditions.js'
+import type { AbandonedMail, EmailOutboxRepository } from './email-outbox-repository.js'
 
 const { emailOutbox } = schema
 const p = sql.placeholder
@@ -40,7 +40,7 @@ export function prepareMailInsert(
       kind: mail.kind,
       toAddress: mail.toAddress,
       subject: mail.subject,
-      textBody: mail.textBody,
+      textBody: mail.textBody ?? null,
       htmlBody: mail.htmlBody ?? null,
       createdAt: mail.createdAt,
       attempts: mail.attempts ?? (emailOutbox.attempts.default as number),
@@ -94,7 +94,7 @@ export class SqliteEmailOutboxRepository implements EmailOutboxRepository {
   async markSent(id: string, at: Date): Promise<void> {
     this.db
       .update(emailOutbox)
-      .set({ sentAt: at, lockedUntil: null })
+      .set({ sentAt: at, lockedUntil: null, textBody: null, htmlBody: null })
       .where(eq(emailOutbox.id, id))
       .run()
   }
@@ -119,5 +119,37 @@ export class SqliteEmailOutboxRepository implements EmailOutboxRepository {
       .where(isNull(emailOutbox.sentAt))
       .get()
     return Number(row?.n ?? 0)
+  }
+
+  // One statement each: SQLite runs it under the database's single write lock, so concurrent
+  // sweeps (other processes on the same file) delete disjoint rows, and the LIMIT keeps the lock
+  // short enough for request writes to interleave (they wait up to busy_timeout).
+
+  async deleteSent(sentBefore: Date, limit: number): Promise<number> {
+    const batch = this.db
+      .select({ id: emailOutbox.id })
+      .from(emailOutbox)
+      .where(lt(emailOutbox.sentAt, sentBefore))
+      .limit(limit)
+    return this.db.delete(emailOutbox).where(inArray(emailOutbox.id, batch)).run().changes
+  }
+
+  async deleteUnsent(createdBefore: Date, now: Date, limit: number): Promise<AbandonedMail[]> {
+    const batch = this.db
+      .select({ id: emailOutbox.id })
+      .from(emailOutbox)
+      .where(abandonedMail(emailOutbox, createdBefore, now))
+      .limit(limit)
+    return this.db
+      .delete(emailOutbox)
+      .where(inArray(emailOutbox.id, batch))
+      .returning({
+        id: emailOutbox.id,
+        kind: emailOutbox.kind,
+        createdAt: emailOutbox.createdAt,
+        attempts: emailOutbox.attempts,
+        lastError: emailOutbox.lastError,
+      })
+      .all()
   }
 }

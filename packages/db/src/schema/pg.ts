@@ -8,7 +8,17 @@
  * set by the application (its clock, so tests can shift time) and read back as Date; no
  * database-side `now()` defaults.
  */
-import { boolean, index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core'
+import { sql } from 'drizzle-orm'
+import {
+  boolean,
+  check,
+  index,
+  integer,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core'
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date', precision: 3 })
 
@@ -147,7 +157,13 @@ export const emailOutbox = pgTable(
     kind: text('kind').notNull(),
     toAddress: text('to_address').notNull(),
     subject: text('subject').notNull(),
-    textBody: text('text_body').notNull(),
+    /**
+     * The rendered bodies, as the application hands them over (the auth-service seals them;
+     * this package stores strings). Dropped when the mail is sent: a sent mail keeps only what
+     * operations need (kind, address, subject, times). Nullable for that reason alone; the
+     * check below still requires a text body until the mail is sent.
+     */
+    textBody: text('text_body'),
     htmlBody: text('html_body'),
     createdAt: ts('created_at').notNull(),
     attempts: integer('attempts').notNull().default(0),
@@ -157,7 +173,11 @@ export const emailOutbox = pgTable(
     sentAt: ts('sent_at'),
     lastError: text('last_error'),
   },
-  (t) => [index('email_outbox_pending_idx').on(t.sentAt, t.nextAttemptAt)],
+  (t) => [
+    // Serves the worker's due scan and both retention deletes (sent_at < x; sent_at is null).
+    index('email_outbox_pending_idx').on(t.sentAt, t.nextAttemptAt),
+    check('email_outbox_body_until_sent', sql`sent_at is not null or text_body is not null`),
+  ],
 )
 
 export const auditEvents = pgTable(

@@ -8,7 +8,8 @@
  * set by the application (its clock, so tests can shift time) and read back as Date; no
  * database-side `now()` defaults.
  */
-import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import { sql } from 'drizzle-orm'
+import { check, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 
 /** Epoch milliseconds, read back as Date (the PostgreSQL twin is timestamptz(3)). */
 const ts = (name: string) => integer(name, { mode: 'timestamp_ms' })
@@ -149,7 +150,13 @@ export const emailOutbox = sqliteTable(
     kind: text('kind').notNull(),
     toAddress: text('to_address').notNull(),
     subject: text('subject').notNull(),
-    textBody: text('text_body').notNull(),
+    /**
+     * The rendered bodies, as the application hands them over (the auth-service seals them;
+     * this package stores strings). Dropped when the mail is sent: a sent mail keeps only what
+     * operations need (kind, address, subject, times). Nullable for that reason alone; the
+     * check below still requires a text body until the mail is sent.
+     */
+    textBody: text('text_body'),
     htmlBody: text('html_body'),
     createdAt: ts('created_at').notNull(),
     attempts: integer('attempts').notNull().default(0),
@@ -159,7 +166,11 @@ export const emailOutbox = sqliteTable(
     sentAt: ts('sent_at'),
     lastError: text('last_error'),
   },
-  (t) => [index('email_outbox_pending_idx').on(t.sentAt, t.nextAttemptAt)],
+  (t) => [
+    // Serves the worker's due scan and both retention deletes (sent_at < x; sent_at is null).
+    index('email_outbox_pending_idx').on(t.sentAt, t.nextAttemptAt),
+    check('email_outbox_body_until_sent', sql`sent_at is not null or text_body is not null`),
+  ],
 )
 
 export const auditEvents = sqliteTable(

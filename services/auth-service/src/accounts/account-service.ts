@@ -39,6 +39,8 @@ export interface AccountServiceDeps {
   throttle: SignInThrottle
   /** Wrong current passwords per signed-in user. */
   passwordConfirmLimit: RateLimit
+  /** Seals each outbox row's bodies (they carry one-time links): mail/mail-seal.ts. */
+  mailSeal: { seal(mail: NewEmailOutbox): NewEmailOutbox }
   now: () => Date
   log: FastifyBaseLogger
 }
@@ -356,7 +358,7 @@ export class AccountService {
       ...variables,
     })
     const now = this.deps.now()
-    return {
+    return this.deps.mailSeal.seal({
       id: newId(),
       kind,
       toAddress: to,
@@ -365,7 +367,7 @@ export class AccountService {
       htmlBody: rendered.html,
       createdAt: now,
       nextAttemptAt: now,
-    }
+    })
   }
 
   async login(

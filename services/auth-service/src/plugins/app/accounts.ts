@@ -46,6 +46,7 @@ export default fp<{ config: AuthConfig; now: () => Date }>(
         accessTokens: fastify.accessTokens,
         throttle: fastify.signInThrottle,
         passwordConfirmLimit: fastify.passwordConfirmLimit,
+        mailSeal: fastify.mailSeal,
         now,
         log: fastify.log,
       }),

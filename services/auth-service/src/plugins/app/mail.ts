@@ -4,6 +4,12 @@ import type { AuthConfig } from '../../config.js'
 import { logMailer, type Mailer, smtpMailer } from '../../mail/mailer.js'
 import { OutboxWorker } from '../../mail/outbox-worker.js'
 
+/**
+ * How often each replica runs the outbox retention sweep, ms. Retention is counted in days, so
+ * ten minutes late is nothing, and an idle sweep is two indexed deletes that find no rows.
+ */
+const OUTBOX_SWEEP_INTERVAL_MS = 10 * 60_000
+
 declare module 'fastify' {
   interface FastifyInstance {
     mailer: Mailer
@@ -13,7 +19,8 @@ declare module 'fastify' {
 
 /**
  * Outgoing mail: an outbox table written in the same transaction as the token a mail carries,
- * and a worker that sends it with retries. Outbox depth and failures are in /metrics.
+ * and a worker that sends it with retries and deletes rows past OUTBOX_RETENTION_DAYS. Outbox
+ * depth, failures and abandoned mail are in /metrics.
  */
 export default fp<{ config: AuthConfig; now: () => Date }>(
   async (fastify, { config, now }) => {
@@ -33,6 +40,12 @@ export default fp<{ config: AuthConfig; now: () => Date }>(
       labelNames: ['kind'] as const,
       registers: [fastify.metrics],
     })
+    const abandoned = new Counter({
+      name: 'auth_mail_abandoned_total',
+      help: 'Mails deleted unsent after OUTBOX_RETENTION_DAYS, by kind',
+      labelNames: ['kind'] as const,
+      registers: [fastify.metrics],
+    })
     new Gauge({
       name: 'auth_mail_outbox_pending',
       help: 'Mails in the outbox not yet sent',
@@ -47,10 +60,14 @@ export default fp<{ config: AuthConfig; now: () => Date }>(
       retryBaseMs: config.OUTBOX_RETRY_BASE_MS,
       retryMaxMs: config.OUTBOX_RETRY_MAX_MS,
       batchSize: 20,
+      mailSeal: fastify.mailSeal,
+      retentionMs: config.OUTBOX_RETENTION_DAYS * 86_400_000,
+      sweepIntervalMs: OUTBOX_SWEEP_INTERVAL_MS,
       now,
       log: fastify.log,
       onSent: (mail) => sent.inc({ kind: mail.kind }),
       onFailed: (mail) => failed.inc({ kind: mail.kind }),
+      onAbandoned: (mail) => abandoned.inc({ kind: mail.kind }),
     })
     fastify.decorate('mailer', mailer)
     fastify.decorate('outbox', worker)
@@ -62,5 +79,5 @@ export default fp<{ config: AuthConfig; now: () => Date }>(
       mailer.close()
     })
   },
-  { name: 'mail', dependencies: ['database', 'metrics'], fastify: '5.x' },
+  { name: 'mail', dependencies: ['database', 'metrics', 'signing-keys'], fastify: '5.x' },
 )

@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import type { AuthConfig } from '../../config.js'
 import { resolveKeyEncryptionKey } from '../../keys/key-encryption.js'
 import { KeyStore } from '../../keys/key-store.js'
+import { MailSeal } from '../../mail/mail-seal.js'
 import { deriveCookieKey } from '../../oauth/state-cookie.js'
 import { AccessTokenIssuer } from '../../tokens/access-token-issuer.js'
 
@@ -13,6 +14,8 @@ declare module 'fastify' {
     rotateSigningKey: () => ReturnType<KeyStore['rotate']>
     /** Seals the OAuth state cookie; derived from the key-encryption key. */
     cookieKey: Buffer
+    /** Seals and opens outbox mail bodies; its key is derived from the key-encryption key. */
+    mailSeal: MailSeal
   }
 }
 
@@ -37,6 +40,7 @@ export default fp<SigningKeysOptions>(
     const store = new KeyStore(fastify.db, kek.key, { alg: config.JWT_ALG, now, log: fastify.log })
     fastify.decorate('keys', store)
     fastify.decorate('cookieKey', deriveCookieKey(kek.key))
+    fastify.decorate('mailSeal', new MailSeal(kek.key))
     fastify.decorate('rotateSigningKey', () =>
       store.rotate({
         // Every verifier's cached JWKS and every replica's key list is refreshed before the

@@ -1,0 +1,2 @@
+ALTER TABLE "email_outbox" ALTER COLUMN "text_body" DROP NOT NULL;--> statement-breakpoint
+ALTER TABLE "email_outbox" ADD CONSTRAINT "email_outbox_body_until_sent" CHECK (sent_at is not null or text_body is not null);
