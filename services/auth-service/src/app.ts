@@ -56,6 +56,8 @@ export const authApp: FastifyPluginAsync<AuthAppOptions> = async (fastify, optio
       signing_keys: async () => {
         if (!fastify.keys.ready) throw new Error('no signing key loaded yet')
       },
+      // Without Redis the limited routes answer 503 (they fail closed), so it is a dependency.
+      ...(config.REDIS_URL ? { redis: () => fastify.rateLimitStorePing() } : {}),
     },
   })
 

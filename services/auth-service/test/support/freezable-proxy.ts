@@ -10,6 +10,9 @@
  * a connection accepted while frozen is connected to the server only now, and only if its client
  * is still waiting (a client that gave up during the partition never reached the server, like a
  * SYN that was never answered).
+ * unfreeze({ forgetExisting: true }): the partition heals for new connections only. Those open
+ * before it stay silent for good, neither answered nor reset, as when a firewall or NAT on the
+ * path forgot them while it lasted; only a client that replaces them recovers.
  */
 import { once } from 'node:events'
 import { createServer, type Server, type Socket, connect as tcpConnect } from 'node:net'
@@ -21,7 +24,7 @@ export interface FreezableProxy {
   /** Connections accepted so far (including while frozen). */
   readonly accepted: number
   freeze(): void
-  unfreeze(): void
+  unfreeze(options?: { forgetExisting?: boolean }): void
   close(): Promise<void>
 }
 
@@ -34,6 +37,8 @@ interface Link {
   clientEnded: boolean
   upstreamEnded: boolean
   closed: boolean
+  /** Never forwarded again (see unfreeze's forgetExisting). */
+  forgotten: boolean
 }
 
 export async function startFreezableProxy(target: {
@@ -54,7 +59,7 @@ export async function startFreezableProxy(target: {
 
   /** Delivers what each side is owed, unless the partition holds it. */
   const flush = (link: Link) => {
-    if (frozen || link.closed) return
+    if (frozen || link.closed || link.forgotten) return
     const { upstream, client } = link
     if (upstream && !upstream.connecting) {
       // Reset by the server (no FIN): the client sees the reset once the partition lets it.
@@ -96,6 +101,7 @@ export async function startFreezableProxy(target: {
       clientEnded: false,
       upstreamEnded: false,
       closed: false,
+      forgotten: false,
     }
     links.add(link)
     client.on('data', (chunk: Buffer) => {
@@ -108,12 +114,12 @@ export async function startFreezableProxy(target: {
     })
     client.on('error', () => {
       link.clientEnded = true
-      if (!frozen) destroy(link)
+      if (!frozen || link.forgotten) destroy(link)
     })
     client.on('close', () => {
       link.clientEnded = true
       // Not frozen: the server sees the client go at once. Frozen: it sees it after the partition.
-      if (!frozen) destroy(link)
+      if (!frozen || link.forgotten) destroy(link)
     })
     if (!frozen) connectUpstream(link)
   })
@@ -132,10 +138,14 @@ export async function startFreezableProxy(target: {
     freeze() {
       frozen = true
     },
-    unfreeze() {
+    unfreeze({ forgetExisting = false } = {}) {
       frozen = false
       for (const link of [...links]) {
-        if (link.upstream) flush(link)
+        if (forgetExisting) {
+          // The server's side goes (it would time out in the end); the client is never told.
+          link.forgotten = true
+          link.upstream?.destroy()
+        } else if (link.upstream) flush(link)
         // Accepted during the partition: reaches the server only if its client still waits.
         else if (link.clientEnded || link.client.destroyed) destroy(link)
         else connectUpstream(link)

@@ -18,6 +18,8 @@ declare module 'fastify' {
       forgotPerIp: preHandlerAsyncHookHandler
       forgotPerEmail: preHandlerAsyncHookHandler
     }
+    /** Resolves when the limit counters' store answers (Redis PING); for /ready. */
+    rateLimitStorePing: () => Promise<void>
   }
 }
 
@@ -43,6 +45,13 @@ export default fp<{ config: AuthConfig }>(
       redis = new Redis(config.REDIS_URL, {
         // Fail fast instead of queueing: a limiter that waits for Redis holds the request.
         connectTimeout: 1000,
+        // A Redis that accepts connections but never answers (frozen, partitioned) would hold
+        // each limited request forever: a command unanswered after this fails, so the request
+        // is a prompt 503. A connection that has answered nothing for four of them is
+        // presumed dead and replaced: one whose peer vanished silently would otherwise stay
+        // stuck until TCP gives up (about 15 minutes on Linux).
+        commandTimeout: config.REDIS_COMMAND_TIMEOUT_MS,
+        socketTimeout: 4 * config.REDIS_COMMAND_TIMEOUT_MS,
         maxRetriesPerRequest: 1,
         enableOfflineQueue: false,
         lazyConnect: false,
@@ -60,6 +69,9 @@ export default fp<{ config: AuthConfig }>(
         fastify.log.warn('redis unreachable at start: rate-limited routes answer 503 until it is')
       }
     }
+    fastify.decorate('rateLimitStorePing', async () => {
+      await redis?.ping()
+    })
     await fastify.register(rateLimit, {
       global: false,
       ...(redis ? { redis, nameSpace: config.RATE_LIMIT_REDIS_PREFIX } : {}),
