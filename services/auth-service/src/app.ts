@@ -43,6 +43,7 @@ export const authApp: FastifyPluginAsync<AuthAppOptions> = async (fastify, optio
   await fastify.register(databasePlugin, {
     target: config.DATABASE_URL,
     poolMax: config.DB_POOL_MAX,
+    queryTimeoutMs: config.DB_QUERY_TIMEOUT_MS,
   })
   await fastify.register(signingKeys, { config, now })
   await fastify.register(accounts, { config, now })
