@@ -41,6 +41,14 @@ export function serverTimeouts(queryTimeoutMs: number) {
   }
 }
 
+/** Whether an error (or one it wraps: drizzle wraps the driver's) came from the server. */
+function fromServer(error: unknown): boolean {
+  for (let e = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof postgres.PostgresError) return true
+  }
+  return false
+}
+
 export function openPostgres(url: string, options: DatabaseOptions = {}): Database {
   const queryTimeoutMs = options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS
   if (!Number.isInteger(queryTimeoutMs) || queryTimeoutMs < 1) {
@@ -48,28 +56,69 @@ export function openPostgres(url: string, options: DatabaseOptions = {}): Databa
       `queryTimeoutMs must be a positive integer (milliseconds), not ${queryTimeoutMs}`,
     )
   }
-  const client = postgres(url, {
-    max: options.poolMax ?? 10,
-    connect_timeout: options.connectTimeoutSeconds ?? 5,
-    idle_timeout: 60,
-    backoff: reconnectBackoffSeconds,
-    connection: serverTimeouts(queryTimeoutMs),
-    // The array-type lookup postgres.js runs on each new connection is a promise it drops: if
-    // that query fails (statement_timeout, or a connection lost right after connecting), the
-    // rejection is unhandled and ends the process. The schema has no array columns, so it is
-    // not needed (and a round trip fewer per connection).
-    fetch_types: false,
-    onnotice: () => {},
+  const connect = () =>
+    postgres(url, {
+      max: options.poolMax ?? 10,
+      connect_timeout: options.connectTimeoutSeconds ?? 5,
+      idle_timeout: 60,
+      backoff: reconnectBackoffSeconds,
+      connection: serverTimeouts(queryTimeoutMs),
+      // The array-type lookup postgres.js runs on each new connection is a promise it drops: if
+      // that query fails (statement_timeout, or a connection lost right after connecting), the
+      // rejection is unhandled and ends the process. The schema has no array columns, so it is
+      // not needed (and a round trip fewer per connection).
+      fetch_types: false,
+      onnotice: () => {},
+    })
+
+  // Drizzle keeps the client it is built on; it gets one that forwards to the current pool, so
+  // a wedged pool can be replaced under it (below). postgres.js's functions are closures over
+  // their pool, so forwarding property reads and calls is all it takes.
+  const first = connect()
+  let pool = first
+  const client = new Proxy(first, {
+    get: (_target, property) => Reflect.get(pool, property),
+    apply: (_target, self, args) => Reflect.apply(pool, self, args),
   })
   const db = drizzle(client, { schema })
 
   // A query whose deadline passed is left to the driver: postgres.js 3.4.9's query.cancel()
-  // cannot be used safely (see docs/decisions.md), and a server that answers at all answers
-  // within statement_timeout, which hands the connection back to the pool.
-  const guard: CallGuard = (call) =>
+  // cannot help (see docs/decisions.md), and a server that answers at all answers within
+  // statement_timeout, which hands the connection back. But a connection whose server side is
+  // gone without a reset (a partition that outlived a firewall's or NAT's memory of it) never
+  // answers again, and holds its pool slot until TCP gives up, about 15 minutes: past the
+  // partition, every call queued on it would still time out. So when a call runs out of time
+  // and nothing at all has answered for a whole deadline, the pool is presumed wedged and is
+  // replaced by a fresh one (its connections destroyed), at most once per deadline. A pool that
+  // answers anything, even errors, is never replaced.
+  let lastAnswerAt = performance.now()
+  let replacedAt = Number.NEGATIVE_INFINITY
+  let closing = false
+  const replaceIfWedged = () => {
+    const now = performance.now()
+    if (closing || now - lastAnswerAt < queryTimeoutMs || now - replacedAt < queryTimeoutMs) {
+      return
+    }
+    replacedAt = now
+    const wedged = pool
+    pool = connect()
+    // The type parsers drizzle installed on the first pool's options.
+    Object.assign(pool.options.parsers, first.options.parsers)
+    Object.assign(pool.options.serializers, first.options.serializers)
+    wedged.end({ timeout: 0 }).catch(() => {})
+  }
+  // An answer is a result or an error the server sent; the driver's own errors (a connection
+  // closed, a connect timeout) are not signs of life.
+  const answered = (error?: unknown) => {
+    if (error === undefined || fromServer(error)) lastAnswerAt = performance.now()
+  }
+  const guard: CallGuard = (call) => {
     // Once into a real promise: some repository methods return drizzle's query builder, which
     // runs its query again on every then() (a second then() would be a second UPDATE).
-    withDeadline(Promise.resolve(call()), queryTimeoutMs)
+    const work = Promise.resolve(call())
+    work.then(() => answered(), answered)
+    return withDeadline(work, queryTimeoutMs, replaceIfWedged)
+  }
 
   const repository = <T extends object>(instance: T) =>
     translatingErrors(instance, translatePgError, guard)
@@ -93,7 +142,8 @@ export function openPostgres(url: string, options: DatabaseOptions = {}): Databa
       }
     },
     close() {
-      closed ??= client.end({ timeout: 5 })
+      closing = true
+      closed ??= pool.end({ timeout: 5 })
       return closed
     },
   }

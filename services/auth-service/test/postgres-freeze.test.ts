@@ -208,4 +208,39 @@ describe.skipIf(!onPostgresPass)('a frozen PostgreSQL (runs in the PostgreSQL pa
     expect(register.status).toBe(201)
     expect([201, 409]).toContain(retried.status)
   })
+
+  it('recovers too when the connections it had stay silent after the partition (replaces the wedged pool)', async (ctx) => {
+    if (skipReason || !t || !proxy) return ctx.skip()
+    // Every connection of the pool open, so the partition catches them all.
+    const warm = await Promise.all(Array.from({ length: 2 * POOL }, () => ready()))
+    expect(warm.map((r) => r.status)).toEqual(Array(2 * POOL).fill(200))
+    proxy.freeze()
+    // Requests in flight on the pool's connections when the partition heals: those connections
+    // are then never answered, and the pool has no other.
+    const during = Promise.all(Array.from({ length: 2 * POOL }, (_, i) => login(`login ${i + 1}`)))
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    // Heals for new connections only: every connection the pool holds is silent for good.
+    proxy.unfreeze({ forgetExisting: true })
+    const healedAt = performance.now()
+    for (const answer of await during) {
+      expect(answer, answer.label).toMatchObject({ status: 503, code: 'service_unavailable' })
+    }
+    let readyAfter: number | undefined
+    while (performance.now() - healedAt < 10_000) {
+      if ((await ready()).status === 200) {
+        readyAfter = Math.round(performance.now() - healedAt)
+        break
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    const after = await Promise.all(
+      Array.from({ length: 2 * POOL }, (_, i) => login(`login ${i + 1}`)),
+    )
+    console.log(
+      `PostgreSQL healed, old connections silent for good: /ready 200 after ${readyAfter ?? 'never (10 s)'} ms; then ` +
+        after.map((a) => `${a.label} ${a.status} in ${a.ms} ms`).join(', '),
+    )
+    expect(readyAfter, '/ready never came back').toBeDefined()
+    for (const answer of after) expect(answer, answer.label).toMatchObject({ status: 200 })
+  })
 })
