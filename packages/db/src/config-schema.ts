@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { type DatabaseTarget, parseDatabaseUrl } from './connection-url.js'
+import { DEFAULT_QUERY_TIMEOUT_MS } from './database.js'
 
 /** DATABASE_URL for a service's config schema: parsed into a target, one-line error otherwise. */
 export const databaseUrlSchema = z
@@ -16,3 +17,14 @@ export const databaseUrlSchema = z
 
 /** Pool size per process (PostgreSQL). */
 export const dbPoolMaxSchema = z.coerce.number().int().min(1).max(100).default(10)
+
+/**
+ * DB_QUERY_TIMEOUT_MS: the deadline of each PostgreSQL data-access call, milliseconds (see
+ * `DatabaseOptions.queryTimeoutMs`); past it the request is answered 503 with Retry-After.
+ */
+export const dbQueryTimeoutMsSchema = z.coerce
+  .number()
+  .int()
+  .min(100)
+  .max(60_000)
+  .default(DEFAULT_QUERY_TIMEOUT_MS)

@@ -27,6 +27,13 @@ export interface Database {
   close(): Promise<void>
 }
 
+/**
+ * Default deadline of a PostgreSQL data-access call, milliseconds: the queries behind a request
+ * take a few ms, so 3 s is far past any healthy answer (even queued behind a busy pool on a
+ * loaded machine) yet short enough that a client retrying after Retry-After sees no hang.
+ */
+export const DEFAULT_QUERY_TIMEOUT_MS = 3000
+
 export interface DatabaseOptions {
   /** PostgreSQL pool size. Default 10. */
   poolMax?: number
@@ -34,15 +41,33 @@ export interface DatabaseOptions {
   connectTimeoutSeconds?: number
   /** SQLite busy timeout, milliseconds: how long a writer waits for the other's lock. Default 5000. */
   busyTimeoutMs?: number
+  /**
+   * PostgreSQL: the deadline of each data-access call (one repository method or `ping`: its wait
+   * for a pooled connection and all its statements), milliseconds. Default 3000. A call that
+   * has no answer by then rejects with `DatabaseUnavailableError`, which the services answer
+   * with 503 and Retry-After. The server is told to give up on its own too: `statement_timeout`
+   * is 80 % of it and `idle_in_transaction_session_timeout` equals it. SQLite calls are
+   * synchronous and bounded by `busyTimeoutMs` instead.
+   */
+  queryTimeoutMs?: number
 }
 
 /**
+ * Runs one data-access call; e.g. under a deadline (see `withDeadline`). A call may return a
+ * lazy thenable (a drizzle query builder runs on each `then`), so a guard must subscribe to it
+ * once.
+ */
+export type CallGuard = <R>(call: () => PromiseLike<R>) => Promise<R>
+
+/**
  * Wraps every method of a repository so driver errors come out translated (unique violations,
- * unavailability), whichever dialect raised them.
+ * unavailability), whichever dialect raised them, and each call runs through `guard` when one
+ * is given: PostgreSQL's puts every call under its deadline (`DatabaseOptions.queryTimeoutMs`).
  */
 export function translatingErrors<T extends object>(
   repository: T,
   translate: (e: unknown) => unknown,
+  guard?: CallGuard,
 ): T {
   return new Proxy(repository, {
     get(target, property, receiver) {
@@ -50,7 +75,7 @@ export function translatingErrors<T extends object>(
       if (typeof value !== 'function') return value
       return async (...args: unknown[]) => {
         try {
-          return await value.apply(target, args)
+          return await (guard ? guard(() => value.apply(target, args)) : value.apply(target, args))
         } catch (error) {
           throw translate(error)
         }

@@ -13,7 +13,10 @@ export class UniqueViolationError extends Error {
   }
 }
 
-/** The database could not be reached or refused the connection: callers answer 503. */
+/**
+ * The database could not be reached, refused the connection, or did not answer in time (the
+ * call's deadline or the server's statement timeout): callers answer 503.
+ */
 export class DatabaseUnavailableError extends Error {
   readonly code = 'database_unavailable'
   constructor(message: string, options?: ErrorOptions) {
@@ -50,6 +53,10 @@ const PG_UNAVAILABLE_CODES = new Set([
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now
   '53300', // too_many_connections
+  // The server's own deadlines (DatabaseOptions.queryTimeoutMs): the statement or the idle
+  // transaction took too long. Retryable like an outage, not a bug to answer with 500.
+  '57014', // query_canceled (statement_timeout)
+  '25P03', // idle_in_transaction_session_timeout
 ])
 
 function causeChain(error: unknown): Record<string, unknown>[] {

@@ -1,5 +1,5 @@
 export { type AuditClient, type AuditInput, recordAuditEvent } from './audit.js'
-export { databaseUrlSchema, dbPoolMaxSchema } from './config-schema.js'
+export { databaseUrlSchema, dbPoolMaxSchema, dbQueryTimeoutMsSchema } from './config-schema.js'
 export {
   type DatabaseTarget,
   DatabaseUrlError,
@@ -7,7 +7,12 @@ export {
   parseDatabaseUrl,
   redactDatabaseUrl,
 } from './connection-url.js'
-export type { Database, DatabaseOptions, Dialect } from './database.js'
+export {
+  type Database,
+  type DatabaseOptions,
+  DEFAULT_QUERY_TIMEOUT_MS,
+  type Dialect,
+} from './database.js'
 export {
   type DatabaseError,
   DatabaseNotMigratedError,

@@ -104,6 +104,11 @@ export const rateLimitConfigShape = {
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
     .optional(),
+  /**
+   * How long a Redis command may go unanswered, ms, before the limited request is answered
+   * 503 (Retry-After) rather than held; Redis answers in well under a millisecond.
+   */
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(500),
   /** Prefix of the rate-limit keys in Redis: deployments sharing one Redis need their own. */
   RATE_LIMIT_REDIS_PREFIX: z.string().min(1).max(100).default('authpair:rl:'),
   /**

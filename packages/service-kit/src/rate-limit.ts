@@ -175,11 +175,11 @@ function tooMany(resetInMs: number): HttpProblem {
  * process's memory. `redis` is the client, for readiness checks and closing.
  */
 export async function openRateLimitStore(
-  options: { redisUrl: string | undefined; prefix: string },
+  options: { redisUrl: string | undefined; prefix: string; commandTimeoutMs: number },
   log: FastifyBaseLogger,
 ): Promise<{ store: RateLimitStore; redis: Redis | undefined }> {
   if (!options.redisUrl) return { store: new MemoryRateLimitStore(), redis: undefined }
-  const redis = await connectRedis(options.redisUrl, log)
+  const redis = await connectRedis(options.redisUrl, options.commandTimeoutMs, log)
   return { store: new RedisRateLimitStore(redis, options.prefix), redis }
 }
 
@@ -189,9 +189,21 @@ export async function openRateLimitStore(
  * connection (a fresh replica would otherwise answer its first requests 503), but a Redis that
  * is down does not hold the start-up.
  */
-export async function connectRedis(url: string, log: FastifyBaseLogger): Promise<Redis> {
+export async function connectRedis(
+  url: string,
+  /** How long a command may go unanswered, ms. */
+  commandTimeoutMs: number,
+  log: FastifyBaseLogger,
+): Promise<Redis> {
   const redis = new Redis(url, {
     connectTimeout: 1000,
+    // A Redis that accepts connections but never answers (frozen, partitioned) would hold
+    // each limited request forever: a command unanswered after this fails, so the request
+    // is a prompt 503. A connection that has answered nothing for four of them is
+    // presumed dead and replaced: one whose peer vanished silently would otherwise stay
+    // stuck until TCP gives up (about 15 minutes on Linux).
+    commandTimeout: commandTimeoutMs,
+    socketTimeout: 4 * commandTimeoutMs,
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
     lazyConnect: false,

@@ -43,6 +43,7 @@ export const authApp: FastifyPluginAsync<AuthAppOptions> = async (fastify, optio
   await fastify.register(databasePlugin, {
     target: config.DATABASE_URL,
     poolMax: config.DB_POOL_MAX,
+    queryTimeoutMs: config.DB_QUERY_TIMEOUT_MS,
   })
   await fastify.register(signingKeys, { config, now })
   await fastify.register(rateLimits, { config })
@@ -56,6 +57,8 @@ export const authApp: FastifyPluginAsync<AuthAppOptions> = async (fastify, optio
       signing_keys: async () => {
         if (!fastify.keys.ready) throw new Error('no signing key loaded yet')
       },
+      // Without Redis the limited routes answer 503 (they fail closed), so it is a dependency.
+      ...(config.REDIS_URL ? { redis: () => fastify.rateLimitStorePing() } : {}),
     },
   })
 

@@ -2,7 +2,7 @@
  * The auth-service's configuration: the only file that reads process.env. Every variable is in
  * .env.example with a comment; defaults live here, in the schema.
  */
-import { databaseUrlSchema, dbPoolMaxSchema } from '@authpair/db'
+import { databaseUrlSchema, dbPoolMaxSchema, dbQueryTimeoutMsSchema } from '@authpair/db'
 import {
   baseConfigShape,
   httpUrlSchema,
@@ -25,6 +25,8 @@ export const AuthConfigSchema = z
     DATABASE_URL: databaseUrlSchema,
     /** PostgreSQL pool size per process. */
     DB_POOL_MAX: dbPoolMaxSchema,
+    /** Deadline of each PostgreSQL call, ms; past it the request is a 503 with Retry-After. */
+    DB_QUERY_TIMEOUT_MS: dbQueryTimeoutMsSchema,
     /** Where development keeps generated secrets (the key-encryption key). */
     DATA_DIR: z.string().default('./data'),
     /**

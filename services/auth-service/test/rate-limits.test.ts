@@ -1,10 +1,10 @@
 import { randomInt } from 'node:crypto'
-import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTestApp, type TestApp } from './helper.js'
+import { redisReachable, TEST_REDIS_URL } from './support/redis.js'
 import { startSmtpSink, tokenFrom } from './support/smtp-sink.js'
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
+const REDIS_URL = TEST_REDIS_URL
 const apps: TestApp[] = []
 afterAll(async () => {
   for (const t of apps) await t.close()
@@ -78,30 +78,14 @@ describe('brute-force limits (in memory)', () => {
   })
 })
 
-let redisReachable = false
+let redisUp = false
 beforeAll(async () => {
-  const probe = new Redis(REDIS_URL, {
-    lazyConnect: true,
-    connectTimeout: 1000,
-    maxRetriesPerRequest: 0,
-  })
-  redisReachable = await probe.connect().then(
-    () => probe.ping().then(() => true),
-    () => false,
-  )
-  probe.disconnect()
-  if (!redisReachable) {
-    if (process.env.REQUIRE_REDIS === '1')
-      throw new Error(`Redis is required but ${REDIS_URL} is unreachable`)
-    console.warn(
-      `\n!!! SKIPPED: Redis rate-limit tests: ${REDIS_URL} is unreachable (CI requires them)\n`,
-    )
-  }
+  redisUp = await redisReachable('Redis rate-limit tests')
 })
 
 describe('brute-force limits in Redis (shared by replicas)', () => {
   it('holds one count across two replicas', async (ctx) => {
-    if (!redisReachable) return ctx.skip()
+    if (!redisUp) return ctx.skip()
     const a = await app({ REDIS_URL, RATE_LIMIT_LOGIN_PER_IP: '4' })
     const b = await app({ REDIS_URL, RATE_LIMIT_LOGIN_PER_IP: '4' })
     const ip = randomIp()
@@ -285,7 +269,7 @@ describe('checks of the current password by a signed-in user', () => {
 
 describe('the account lock in Redis', () => {
   it('counts failures for one account across replicas', async (ctx) => {
-    if (!redisReachable) return ctx.skip()
+    if (!redisUp) return ctx.skip()
     const env = {
       REDIS_URL,
       RATE_LIMIT_LOGIN_PER_ACCOUNT: '3',

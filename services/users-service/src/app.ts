@@ -29,6 +29,7 @@ export const usersApp: FastifyPluginAsync<UsersAppOptions> = async (fastify, { c
   await fastify.register(databasePlugin, {
     target: config.DATABASE_URL,
     poolMax: config.DB_POOL_MAX,
+    queryTimeoutMs: config.DB_QUERY_TIMEOUT_MS,
   })
   await fastify.register(authentication, { config })
   await fastify.register(accounts, { config })

@@ -2,7 +2,7 @@
  * The users-service's configuration: the only file that reads process.env. Every variable is
  * in .env.example with a comment; defaults live here, in the schema.
  */
-import { databaseUrlSchema, dbPoolMaxSchema } from '@authpair/db'
+import { databaseUrlSchema, dbPoolMaxSchema, dbQueryTimeoutMsSchema } from '@authpair/db'
 import {
   baseConfigShape,
   httpUrlSchema,
@@ -20,6 +20,8 @@ export const UsersConfigSchema = z.object({
   /** postgres://… or a SQLite file path; unset: SQLite under ./data/. */
   DATABASE_URL: databaseUrlSchema,
   DB_POOL_MAX: dbPoolMaxSchema,
+  /** Deadline of each PostgreSQL call, ms; past it the request is a 503 with Retry-After. */
+  DB_QUERY_TIMEOUT_MS: dbQueryTimeoutMsSchema,
   /**
    * Where the auth-service publishes its keys. Configured, never derived from a token: direct to
    * the auth-service on the internal network (the gateway does not need to be up).

@@ -17,13 +17,19 @@ export interface Mailer {
   close(): void
 }
 
+/**
+ * How long one SMTP exchange may wait, ms: for the TCP connection, for the server's greeting
+ * once connected, and for any answer after that. nodemailer's own defaults are 2 minutes,
+ * 30 s and 10 minutes, and the outbox worker sends one mail at a time: a server that accepts
+ * connections but never answers would hold every mail behind the first that long.
+ */
+const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 }
+
 /** nodemailer over SMTP_URL (smtp://user:pass@host:587, smtps://… for implicit TLS). */
 export function smtpMailer(url: string): Mailer {
-  const transport = nodemailer.createTransport(url, {
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-    socketTimeout: 20_000,
-  } as never)
+  // The timeouts go in the transport options beside the url. (A second argument to
+  // createTransport would be message defaults: timeouts there are silently ignored.)
+  const transport = nodemailer.createTransport({ url, ...SMTP_TIMEOUTS })
   return {
     kind: 'smtp',
     async send(mail) {

@@ -1,7 +1,6 @@
 import { openRateLimitStore, RateLimit } from '@authpair/service-kit'
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
-import type { Redis } from 'ioredis'
 import { accountKey, SignInThrottle } from '../../accounts/sign-in-throttle.js'
 import type { AuthConfig } from '../../config.js'
 
@@ -21,8 +20,8 @@ declare module 'fastify' {
     signInThrottle: SignInThrottle
     /** Wrong current passwords per signed-in user (shared with the users-service in Redis). */
     passwordConfirmLimit: RateLimit
-    /** The rate-limit Redis, when REDIS_URL is set (readiness checks it). */
-    rateLimitRedis: Redis | undefined
+    /** Resolves when the limit counters' store answers (Redis PING); for /ready. */
+    rateLimitStorePing: () => Promise<void>
   }
 }
 
@@ -42,7 +41,11 @@ function emailOf(request: FastifyRequest): string {
 export default fp<{ config: AuthConfig }>(
   async (fastify, { config }) => {
     const { store, redis } = await openRateLimitStore(
-      { redisUrl: config.REDIS_URL, prefix: config.RATE_LIMIT_REDIS_PREFIX },
+      {
+        redisUrl: config.REDIS_URL,
+        prefix: config.RATE_LIMIT_REDIS_PREFIX,
+        commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+      },
       fastify.log,
     )
     if (redis) {
@@ -50,7 +53,9 @@ export default fp<{ config: AuthConfig }>(
         redis.disconnect()
       })
     }
-    fastify.decorate('rateLimitRedis', redis)
+    fastify.decorate('rateLimitStorePing', async () => {
+      await redis?.ping()
+    })
     const limit = (name: string, max: number, windowMs: number) =>
       new RateLimit(store, { name, max, windowMs }, fastify.log)
     const perRequest =

@@ -56,7 +56,11 @@ export default fp<{ config: UsersConfig }>(
       }),
     )
     const { store, redis } = await openRateLimitStore(
-      { redisUrl: config.REDIS_URL, prefix: config.RATE_LIMIT_REDIS_PREFIX },
+      {
+        redisUrl: config.REDIS_URL,
+        prefix: config.RATE_LIMIT_REDIS_PREFIX,
+        commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+      },
       fastify.log,
     )
     if (redis) {
