@@ -8,6 +8,7 @@ import Fastify, {
 import fp from 'fastify-plugin'
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { BaseConfig } from './config-loader.js'
+import { classifyError, sendProblem } from './problem.js'
 import { genReqId } from './request-id.js'
 import { responseSerializerCompiler } from './response-serializer.js'
 
@@ -57,6 +58,22 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: false, caseSensitive: true, maxParamLength: 200 },
+    // What the router refuses before any route or error handler runs: a path that is not valid
+    // percent-encoded UTF-8 (400), a parameter over maxParamLength (414). Fastify would answer
+    // plain JSON echoing the whole path back; these get problem+json like every other error,
+    // and the request id (no onRequest hook runs for them).
+    frameworkErrors: (error, request, reply) => {
+      const { status, code } = classifyError(error)
+      reply.header('x-request-id', request.id)
+      if (status >= 500) request.log.error({ err: error }, 'request failed')
+      else request.log.info({ code: error.code, status }, 'request URL refused by the router')
+      sendProblem(
+        reply,
+        status,
+        code,
+        status >= 500 ? 'Something went wrong on our side.' : 'The request URL is not valid.',
+      )
+    },
   })
   // JSON in, JSON out: a text/plain body is refused (415) rather than handed to validation.
   app.removeContentTypeParser('text/plain')
