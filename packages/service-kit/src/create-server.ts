@@ -4,6 +4,7 @@ import Fastify, {
   type FastifyPluginOptions,
   type FastifyServerOptions,
   LogController,
+  type onRouteHookHandler,
 } from 'fastify'
 import fp from 'fastify-plugin'
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
@@ -101,6 +102,12 @@ export interface BuildServiceOptions<O extends FastifyPluginOptions> {
   /** The service as one plugin (fastify/demo's app.ts). */
   app: FastifyPluginAsync<O>
   appOptions: O
+  /**
+   * Test instrumentation only: a Fastify `onRoute` hook added before the app registers any
+   * route, so it sees (and may wrap) every route's options. The fuzz test uses it to count
+   * handler calls. Default: none; server.ts never sets it, so production has no such hook.
+   */
+  onRoute?: onRouteHookHandler
 }
 
 /**
@@ -116,6 +123,7 @@ export async function buildService<O extends FastifyPluginOptions>(
     config: options.config,
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
   })
+  if (options.onRoute) server.addHook('onRoute', options.onRoute)
   await server.register(fp(options.app, { name: `${options.name}-app` }), options.appOptions)
   return server
 }
