@@ -230,6 +230,8 @@ async function fuzzRoutes(
       [r.byClass['5xx'], '5xx answers'],
       [r.hangs, 'hangs'],
       [r.notProblem, '4xx answers that are not problem+json'],
+      // The old fuzzer's failure: authorized inputs refused because its own session had ended.
+      [r.stale401, 'inputs with the live token refused 401 before the handler'],
     ]
       .filter(([n]) => Number(n) > 0)
       .map(([n, what]) => `${r.route.key}: ${n} ${what}`),

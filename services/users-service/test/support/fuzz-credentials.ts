@@ -66,13 +66,15 @@ interface Subject {
   sessionId: string
   accessToken: string
   refreshToken: string
+  /** When the access token expires, ms (its `exp`). */
+  expiresAt: number
 }
 
 const CLIENT = { ip: '127.0.0.1', userAgent: 'fuzz', requestId: 'fuzz' }
 /** As the services store an opaque token: SHA-256, base64url (auth-service opaque-token.ts). */
 const hashOpaque = (token: string) => createHash('sha256').update(token, 'utf8').digest('base64url')
-const sidOf = (accessToken: string): string =>
-  JSON.parse(Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString('utf8')).sid
+const claimsOf = (accessToken: string): { sid: string; exp: number } =>
+  JSON.parse(Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString('utf8'))
 
 export class FuzzCredentials {
   private subject: Subject | undefined
@@ -239,6 +241,8 @@ export class FuzzCredentials {
   }
 
   private async isLive(subject: Subject): Promise<boolean> {
+    // A long run outlives an access token (15 minutes by default): renew a minute before.
+    if (subject.expiresAt - Date.now() < 60_000) return false
     const [user, session] = await Promise.all([
       this.db.users.findById(subject.user.id),
       this.db.sessions.findById(subject.sessionId),
@@ -289,10 +293,12 @@ export class FuzzCredentials {
 
   private async mintSession(user: UserRecord) {
     const pair = await this.pair.auth.accounts.startSession(user, CLIENT)
+    const claims = claimsOf(pair.access_token)
     return {
-      sessionId: sidOf(pair.access_token),
+      sessionId: claims.sid,
       accessToken: pair.access_token,
       refreshToken: pair.refresh_token,
+      expiresAt: claims.exp * 1000,
     }
   }
 }

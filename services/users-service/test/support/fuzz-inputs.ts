@@ -57,7 +57,14 @@ export function inputsFor(
   known: KnownValues,
 ): fc.Arbitrary<FuzzInput> {
   const valid = (name: string, schema: JsonSchema, where: 'path' | 'query' | 'body') => {
-    const fromSchema = schemaValue(doc, schema)
+    // An empty path segment is a different URL (`/auth/oauth//authorize`), not a parameter.
+    const resolved = dereference(doc, schema)
+    const fromSchema = schemaValue(
+      doc,
+      where === 'path' && resolved.type === 'string'
+        ? { ...resolved, minLength: Math.max(1, Number(resolved.minLength ?? 0)) }
+        : schema,
+    )
     // Real values are strings: only where the schema takes one (not `email_verified: boolean`).
     const realValue = acceptsString(doc, schema)
       ? credentialValue(name, where, route, known)
