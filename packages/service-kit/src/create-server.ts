@@ -4,10 +4,12 @@ import Fastify, {
   type FastifyPluginOptions,
   type FastifyServerOptions,
   LogController,
+  type onRouteHookHandler,
 } from 'fastify'
 import fp from 'fastify-plugin'
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { BaseConfig } from './config-loader.js'
+import { classifyError, sendProblem } from './problem.js'
 import { genReqId } from './request-id.js'
 import { responseSerializerCompiler } from './response-serializer.js'
 
@@ -51,6 +53,22 @@ export function createServer(options: CreateServerOptions): FastifyInstance {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: false, caseSensitive: true, maxParamLength: 200 },
+    // What the router refuses before any route or error handler runs: a path that is not valid
+    // percent-encoded UTF-8 (400), a parameter over maxParamLength (414). Fastify would answer
+    // plain JSON echoing the whole path back; these get problem+json like every other error,
+    // and the request id (no onRequest hook runs for them).
+    frameworkErrors: (error, request, reply) => {
+      const { status, code } = classifyError(error)
+      reply.header('x-request-id', request.id)
+      if (status >= 500) request.log.error({ err: error }, 'request failed')
+      else request.log.info({ code: error.code, status }, 'request URL refused by the router')
+      sendProblem(
+        reply,
+        status,
+        code,
+        status >= 500 ? 'Something went wrong on our side.' : 'The request URL is not valid.',
+      )
+    },
   })
   // JSON in, JSON out: a text/plain body is refused (415) rather than handed to validation.
   app.removeContentTypeParser('text/plain')
@@ -133,6 +151,12 @@ export interface BuildServiceOptions<O extends FastifyPluginOptions> {
   /** The service as one plugin (fastify/demo's app.ts). */
   app: FastifyPluginAsync<O>
   appOptions: O
+  /**
+   * Test instrumentation only: a Fastify `onRoute` hook added before the app registers any
+   * route, so it sees (and may wrap) every route's options. The fuzz test uses it to count
+   * handler calls. Default: none; server.ts never sets it, so production has no such hook.
+   */
+  onRoute?: onRouteHookHandler
 }
 
 /**
@@ -148,6 +172,7 @@ export async function buildService<O extends FastifyPluginOptions>(
     config: options.config,
     ...(options.logger !== undefined ? { logger: options.logger } : {}),
   })
+  if (options.onRoute) server.addHook('onRoute', options.onRoute)
   await server.register(fp(options.app, { name: `${options.name}-app` }), options.appOptions)
   return server
 }

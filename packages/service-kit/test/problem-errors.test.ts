@@ -21,6 +21,7 @@ beforeAll(async () => {
     },
     async () => ({ ok: true }),
   )
+  app.get('/things/:id', async () => ({ ok: true }))
   app.get('/boom', async () => {
     throw new Error('secret internals: password=hunter2')
   })
@@ -114,6 +115,26 @@ describe('problem+json for every error', () => {
     expect(res.headers['retry-after']).toBe('5')
     expect(res.json().code).toBe('service_unavailable')
     expect(res.body).not.toContain('5432')
+  })
+
+  it.each([
+    [
+      'a path parameter that is not UTF-8 (a lone surrogate, WTF-8 encoded)',
+      '/things/%ED%A0%80',
+      400,
+    ],
+    ['a path parameter over maxParamLength', `/things/${'a'.repeat(5000)}`, 414],
+  ])('answers %s with problem+json that does not echo the path', async (_name, url, status) => {
+    const res = await app.inject({ method: 'GET', url })
+    expect(res.statusCode).toBe(status)
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
+    expect(res.json()).toMatchObject({
+      status,
+      code: 'validation_failed',
+      detail: 'The request URL is not valid.',
+      request_id: res.headers['x-request-id'],
+    })
+    expect(res.body).not.toContain('things')
   })
 
   it('answers an unknown method on a known path as 404 problem+json', async () => {

@@ -1,6 +1,11 @@
 import { databasePlugin } from '@authpair/db/fastify'
 import { buildService, health, serviceBasics } from '@authpair/service-kit'
-import type { FastifyInstance, FastifyPluginAsync, FastifyServerOptions } from 'fastify'
+import type {
+  FastifyInstance,
+  FastifyPluginAsync,
+  FastifyServerOptions,
+  onRouteHookHandler,
+} from 'fastify'
 import type { AuthConfig } from './config.js'
 import accounts from './plugins/app/accounts.js'
 import authentication from './plugins/app/authentication.js'
@@ -73,17 +78,21 @@ export const authApp: FastifyPluginAsync<AuthAppOptions> = async (fastify, optio
 
 export interface BuildAuthAppOptions extends AuthAppOptions {
   logger?: FastifyServerOptions['logger']
+  /** Test instrumentation only (see BuildServiceOptions.onRoute); server.ts leaves it unset. */
+  onRoute?: onRouteHookHandler
 }
 
 /** The factory tests and server.ts share: a validated config in, a ready-to-listen app out. */
 export function buildAuthApp({
   logger,
+  onRoute,
   ...appOptions
 }: BuildAuthAppOptions): Promise<FastifyInstance> {
   return buildService({
     name: 'auth-service',
     config: appOptions.config,
     ...(logger !== undefined ? { logger } : {}),
+    ...(onRoute ? { onRoute } : {}),
     app: authApp,
     appOptions,
   })

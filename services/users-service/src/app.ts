@@ -1,6 +1,11 @@
 import { databasePlugin } from '@authpair/db/fastify'
 import { buildService, health, serviceBasics } from '@authpair/service-kit'
-import type { FastifyInstance, FastifyPluginAsync, FastifyServerOptions } from 'fastify'
+import type {
+  FastifyInstance,
+  FastifyPluginAsync,
+  FastifyServerOptions,
+  onRouteHookHandler,
+} from 'fastify'
 import type { UsersConfig } from './config.js'
 import accounts from './plugins/app/accounts.js'
 import authentication from './plugins/app/authentication.js'
@@ -44,17 +49,21 @@ export const usersApp: FastifyPluginAsync<UsersAppOptions> = async (fastify, { c
 
 export interface BuildUsersAppOptions extends UsersAppOptions {
   logger?: FastifyServerOptions['logger']
+  /** Test instrumentation only (see BuildServiceOptions.onRoute); server.ts leaves it unset. */
+  onRoute?: onRouteHookHandler
 }
 
 /** The factory tests and server.ts share: a validated config in, a ready-to-listen app out. */
 export function buildUsersApp({
   logger,
+  onRoute,
   ...appOptions
 }: BuildUsersAppOptions): Promise<FastifyInstance> {
   return buildService({
     name: 'users-service',
     config: appOptions.config,
     ...(logger !== undefined ? { logger } : {}),
+    ...(onRoute ? { onRoute } : {}),
     app: usersApp,
     appOptions,
   })

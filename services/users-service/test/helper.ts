@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { buildAuthApp, loadAuthConfig } from '@authpair/auth-service'
 import { newId } from '@authpair/db'
 import { createTestDatabase, type TestDatabase } from '@authpair/db/testing'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, onRouteHookHandler } from 'fastify'
 import { buildUsersApp, loadUsersConfig } from '../src/app.js'
 
 export const PASSWORD = 'cobalt-willow-parade-31'
@@ -27,7 +27,17 @@ export interface Pair {
   close(): Promise<void>
 }
 
-export async function startPair(usersEnv: Record<string, string> = {}): Promise<Pair> {
+export interface PairOptions {
+  /** Extra auth-service environment, over the defaults below. */
+  authEnv?: Record<string, string>
+  /** Fastify onRoute hooks per service (test instrumentation, e.g. counting handler calls). */
+  onRoute?: { auth?: onRouteHookHandler; users?: onRouteHookHandler }
+}
+
+export async function startPair(
+  usersEnv: Record<string, string> = {},
+  options: PairOptions = {},
+): Promise<Pair> {
   const database = await createTestDatabase()
   const dataDir = mkdtempSync(join(tmpdir(), 'authpair-users-'))
   const auth = await buildAuthApp({
@@ -37,7 +47,17 @@ export async function startPair(usersEnv: Record<string, string> = {}): Promise<
       DATABASE_URL: database.url,
       DATA_DIR: dataDir,
       KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
+      // No suite here is about rate limiting, and some make many attempts from one address
+      // (the fuzz test signs the same account in thousands of times): limits far out of reach.
+      RATE_LIMIT_LOGIN_PER_IP: '1000000',
+      RATE_LIMIT_LOGIN_PER_ACCOUNT: '1000000',
+      RATE_LIMIT_REGISTER_PER_IP: '1000000',
+      RATE_LIMIT_REFRESH_PER_IP: '1000000',
+      RATE_LIMIT_FORGOT_PER_IP: '1000000',
+      RATE_LIMIT_FORGOT_PER_EMAIL: '1000000',
+      ...options.authEnv,
     }),
+    ...(options.onRoute?.auth ? { onRoute: options.onRoute.auth } : {}),
   })
   const authUrl = await auth.listen({ host: '127.0.0.1', port: 0 })
   const users = await buildUsersApp({
@@ -48,6 +68,7 @@ export async function startPair(usersEnv: Record<string, string> = {}): Promise<
       JWKS_URL: `${authUrl}/auth/.well-known/jwks.json`,
       ...usersEnv,
     }),
+    ...(options.onRoute?.users ? { onRoute: options.onRoute.users } : {}),
   })
   await users.ready()
   return {

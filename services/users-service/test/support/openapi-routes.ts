@@ -1,0 +1,97 @@
+/**
+ * The routes an OpenAPI 3.1 document describes, in the shape the fuzz test drives them: path and
+ * query parameters with their JSON schemas, the request body's schema and media types, and
+ * whether the route asks for a bearer token. Everything comes from the document, so a route or
+ * parameter another developer adds is fuzzed without editing the test.
+ */
+
+/** A JSON Schema as the document spells it (draft 2020-12, as zod's toJSONSchema emits it). */
+export type JsonSchema = { [keyword: string]: unknown }
+
+export interface OpenApiParameter {
+  name: string
+  in: 'path' | 'query' | 'header' | 'cookie'
+  required?: boolean
+  schema?: JsonSchema
+}
+
+interface OpenApiOperation {
+  parameters?: OpenApiParameter[]
+  requestBody?: { required?: boolean; content?: Record<string, { schema?: JsonSchema }> }
+  security?: Record<string, string[]>[]
+}
+
+export interface OpenApiDocument {
+  paths: Record<string, Record<string, OpenApiOperation>>
+  components?: { schemas?: Record<string, JsonSchema> }
+}
+
+export interface FuzzRoute {
+  /** `POST /auth/login`: how the report names it. */
+  key: string
+  method: string
+  /** The document's spelling: `/auth/sessions/{id}`. */
+  path: string
+  /** Fastify's spelling, `/auth/sessions/:id`: the key handler calls are counted under. */
+  fastifyPath: string
+  pathParams: OpenApiParameter[]
+  queryParams: OpenApiParameter[]
+  body: { required: boolean; mediaTypes: string[]; schema: JsonSchema } | undefined
+  /** The operation lists a bearer-token security requirement. */
+  bearer: boolean
+}
+
+const METHODS = new Set(['get', 'put', 'post', 'delete', 'patch', 'head', 'options'])
+
+export function routesOf(doc: OpenApiDocument): FuzzRoute[] {
+  const routes: FuzzRoute[] = []
+  for (const [path, operations] of Object.entries(doc.paths)) {
+    for (const [method, op] of Object.entries(operations)) {
+      if (!METHODS.has(method)) continue // path-level `parameters`, `summary`, …
+      const parameters = op.parameters ?? []
+      const content = op.requestBody?.content ?? {}
+      const mediaTypes = Object.keys(content)
+      const first = mediaTypes[0]
+      const schema = first ? content[first]?.schema : undefined
+      routes.push({
+        key: `${method.toUpperCase()} ${path}`,
+        method: method.toUpperCase(),
+        path,
+        fastifyPath: path.replace(/\{([^}]+)\}/g, ':$1'),
+        pathParams: parameters.filter((p) => p.in === 'path'),
+        queryParams: parameters.filter((p) => p.in === 'query'),
+        body: schema
+          ? { required: op.requestBody?.required ?? false, mediaTypes, schema }
+          : undefined,
+        bearer: (op.security ?? []).some((requirement) =>
+          Object.keys(requirement).some((name) => /bearer/i.test(name)),
+        ),
+      })
+    }
+  }
+  return routes
+}
+
+/** Follows a local `$ref` (`#/components/schemas/X`); any other schema is returned as is. */
+export function dereference(doc: OpenApiDocument, schema: JsonSchema): JsonSchema {
+  let current = schema
+  for (let hops = 0; typeof current.$ref === 'string' && hops < 16; hops++) {
+    const name = current.$ref.split('/').pop() ?? ''
+    const target = doc.components?.schemas?.[name]
+    if (!target) throw new Error(`unresolvable $ref ${current.$ref}`)
+    current = target
+  }
+  return current
+}
+
+/** The names of an object schema's properties (through $ref and anyOf/oneOf branches). */
+export function propertyNamesOf(doc: OpenApiDocument, schema: JsonSchema): string[] {
+  const resolved = dereference(doc, schema)
+  const names = new Set(Object.keys((resolved.properties as object | undefined) ?? {}))
+  for (const keyword of ['anyOf', 'oneOf', 'allOf']) {
+    for (const branch of (resolved[keyword] as JsonSchema[] | undefined) ?? []) {
+      for (const name of propertyNamesOf(doc, branch)) names.add(name)
+    }
+  }
+  return [...names]
+}
