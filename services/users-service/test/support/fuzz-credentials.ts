@@ -159,18 +159,20 @@ export class FuzzCredentials {
   async resolve(value: unknown): Promise<unknown> {
     if (!(value instanceof Real)) return value
     const subject = this.current()
+    // Subjects are made with an address; a null one would be a bug of this file.
+    const address = subject.user.email ?? ''
     const [kind, variant] = value.kind.split(':') as [string, string | undefined]
     switch (value.kind) {
       case 'email:subject':
-        return subject.user.email
+        return address
       case 'email:subject-spelled':
-        return `  ${subject.user.email.toUpperCase()} `
+        return `  ${address.toUpperCase()} `
       case 'email:fresh':
         return `fuzz-new-${newId()}@example.com`
       case 'email:victim':
         return (await this.liveVictim()).email
       case 'email:subject-prefix':
-        return subject.user.email.slice(0, 1 + (value.pick % subject.user.email.length))
+        return address.slice(0, 1 + (value.pick % address.length))
       case 'password':
         return PASSWORD
       case 'refresh:fresh':
