@@ -118,7 +118,11 @@ describe(`repositories on ${testDialect()}`, () => {
     it('publishes next, active and not-yet-expired retired keys, and drops expired ones', async () => {
       await db.signingKeys.insert(key('k-old', at(0)))
       await db.signingKeys.insert(key('k-mid', at(10)))
-      const retired = await db.signingKeys.retireOthers('k-mid', at(20), at(100))
+      const retired = await db.signingKeys.retireOthers('k-mid', {
+        now: at(15),
+        retiredAt: at(20),
+        publishedUntil: at(100),
+      })
       expect(retired.map((k) => k.kid)).toEqual(['k-old'])
       await db.signingKeys.insert(key('k-next', at(50)))
 
@@ -128,6 +132,36 @@ describe(`repositories on ${testDialect()}`, () => {
       const after = await db.signingKeys.listPublished(at(100))
       expect(after.map((k) => k.kid)).toEqual(['k-mid', 'k-next'])
       expect((await db.signingKeys.list()).length).toBe(3)
+    })
+
+    it('unpublishes at once a waiting key that a newer rotation supersedes before it signs', async () => {
+      // Later than the other keys of this file. A signs; rotation 1 publishes B (activating at
+      // +1000); rotation 2, at +10, publishes C.
+      await db.signingKeys.insert(key('s-a', at(100000)))
+      await db.signingKeys.insert(key('s-b', at(101000)))
+      await db.signingKeys.retireOthers('s-b', {
+        now: at(100000),
+        retiredAt: at(101000),
+        publishedUntil: at(105000),
+      })
+      await db.signingKeys.insert(key('s-c', at(101010)))
+      const changed = await db.signingKeys.retireOthers('s-c', {
+        now: at(100010),
+        retiredAt: at(101010),
+        publishedUntil: at(106000),
+      })
+      // (The keys of the test above are retired too: every key is another key here.)
+      const mine = changed.map((k) => k.kid).filter((kid) => kid.startsWith('s-'))
+      expect(mine.sort()).toEqual(['s-a', 's-b'])
+      const byKid = new Map((await db.signingKeys.list()).map((k) => [k.kid, k]))
+      // A keeps signing until C takes over: no gap without a signing key.
+      expect(byKid.get('s-a')?.retiredAt).toEqual(at(101010))
+      // B never signs (retired at its own activation) and is gone from the JWKS now.
+      expect(byKid.get('s-b')?.retiredAt).toEqual(at(101000))
+      const published = (await db.signingKeys.listPublished(at(100011))).map((k) => k.kid)
+      expect(published).toContain('s-a')
+      expect(published).toContain('s-c')
+      expect(published).not.toContain('s-b')
     })
 
     it('refuses a duplicate kid', async () => {

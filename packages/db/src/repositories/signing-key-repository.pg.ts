@@ -1,10 +1,22 @@
-import { and, asc, desc, gt, isNull, ne, or } from 'drizzle-orm'
+import { and, asc, desc, gt, isNull, lte, ne, or } from 'drizzle-orm'
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
 import type { NewSigningKey, SigningKeyRecord } from '../records.js'
 import * as schema from '../schema/pg.js'
 import type { SigningKeyRepository } from './signing-key-repository.js'
 
 const keys = schema.signingKeys
+
+/** Keys other than `keepKid` that sign at `now`, or will until a retirement not yet reached. */
+const signingOrScheduled = (keepKid: string, now: Date) =>
+  and(
+    ne(keys.kid, keepKid),
+    lte(keys.activatesAt, now),
+    or(isNull(keys.retiredAt), gt(keys.retiredAt, now)),
+  )
+
+/** Keys other than `keepKid` not yet active at `now` (and not already superseded). */
+const waiting = (keepKid: string, now: Date) =>
+  and(ne(keys.kid, keepKid), gt(keys.activatesAt, now), isNull(keys.retiredAt))
 
 export class PgSigningKeyRepository implements SigningKeyRepository {
   constructor(private readonly db: PostgresJsDatabase<typeof schema>) {}
@@ -28,13 +40,20 @@ export class PgSigningKeyRepository implements SigningKeyRepository {
 
   retireOthers(
     keepKid: string,
-    retiredAt: Date,
-    publishedUntil: Date,
+    plan: { now: Date; retiredAt: Date; publishedUntil: Date },
   ): Promise<SigningKeyRecord[]> {
-    return this.db
-      .update(keys)
-      .set({ retiredAt, publishedUntil })
-      .where(and(ne(keys.kid, keepKid), isNull(keys.retiredAt)))
-      .returning()
+    return this.db.transaction(async (tx) => {
+      const signing = await tx
+        .update(keys)
+        .set({ retiredAt: plan.retiredAt, publishedUntil: plan.publishedUntil })
+        .where(signingOrScheduled(keepKid, plan.now))
+        .returning()
+      const superseded = await tx
+        .update(keys)
+        .set({ retiredAt: keys.activatesAt, publishedUntil: plan.now })
+        .where(waiting(keepKid, plan.now))
+        .returning()
+      return [...signing, ...superseded]
+    })
   }
 }

@@ -1,10 +1,22 @@
-import { and, asc, desc, gt, isNull, ne, or } from 'drizzle-orm'
+import { and, asc, desc, gt, isNull, lte, ne, or, sql } from 'drizzle-orm'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import type { NewSigningKey, SigningKeyRecord } from '../records.js'
 import * as schema from '../schema/sqlite.js'
 import type { SigningKeyRepository } from './signing-key-repository.js'
 
 const keys = schema.signingKeys
+
+/** Keys other than `keepKid` that sign at `now`, or will until a retirement not yet reached. */
+const signingOrScheduled = (keepKid: string, now: Date) =>
+  and(
+    ne(keys.kid, keepKid),
+    lte(keys.activatesAt, now),
+    or(isNull(keys.retiredAt), gt(keys.retiredAt, now)),
+  )
+
+/** Keys other than `keepKid` not yet active at `now` (and not already superseded). */
+const waiting = (keepKid: string, now: Date) =>
+  and(ne(keys.kid, keepKid), gt(keys.activatesAt, now), isNull(keys.retiredAt))
 
 export class SqliteSigningKeyRepository implements SigningKeyRepository {
   constructor(private readonly db: BetterSQLite3Database<typeof schema>) {}
@@ -28,14 +40,26 @@ export class SqliteSigningKeyRepository implements SigningKeyRepository {
 
   async retireOthers(
     keepKid: string,
-    retiredAt: Date,
-    publishedUntil: Date,
+    plan: { now: Date; retiredAt: Date; publishedUntil: Date },
   ): Promise<SigningKeyRecord[]> {
-    return this.db
-      .update(keys)
-      .set({ retiredAt, publishedUntil })
-      .where(and(ne(keys.kid, keepKid), isNull(keys.retiredAt)))
-      .returning()
-      .all()
+    // Synchronous callback: see session-repository.sqlite.ts.
+    return this.db.transaction(
+      (tx) => {
+        const signing = tx
+          .update(keys)
+          .set({ retiredAt: plan.retiredAt, publishedUntil: plan.publishedUntil })
+          .where(signingOrScheduled(keepKid, plan.now))
+          .returning()
+          .all()
+        const superseded = tx
+          .update(keys)
+          .set({ retiredAt: sql`${keys.activatesAt}`, publishedUntil: plan.now })
+          .where(waiting(keepKid, plan.now))
+          .returning()
+          .all()
+        return [...signing, ...superseded]
+      },
+      { behavior: 'immediate' },
+    )
   }
 }

@@ -38,6 +38,10 @@ function isActive(key: SigningKeyRecord, now: Date): boolean {
 export type KeyStatus = 'next' | 'active' | 'retired'
 
 export function keyStatus(key: SigningKeyRecord, now: Date): KeyStatus {
+  // Superseded by a later rotation before it ever signed: retired at its own activation.
+  if (key.retiredAt !== null && key.retiredAt.getTime() <= key.activatesAt.getTime()) {
+    return 'retired'
+  }
   if (key.activatesAt.getTime() > now.getTime()) return 'next'
   return isActive(key, now) ? 'active' : 'retired'
 }
@@ -120,11 +124,11 @@ export class KeyStore {
       createdAt: now,
       activatesAt,
     })
-    const retired = await this.db.signingKeys.retireOthers(
-      generated.kid,
-      activatesAt,
-      new Date(activatesAt.getTime() + plan.retiredPublishSeconds * 1000),
-    )
+    const retired = await this.db.signingKeys.retireOthers(generated.kid, {
+      now,
+      retiredAt: activatesAt,
+      publishedUntil: new Date(activatesAt.getTime() + plan.retiredPublishSeconds * 1000),
+    })
     this.options.log.info(
       { kid: generated.kid, activatesAt, retired: retired.map((k) => k.kid) },
       'signing key rotated',
