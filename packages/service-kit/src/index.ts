@@ -25,7 +25,9 @@ export {
   RateLimit,
   type RateLimitOptions,
   type RateLimitStore,
+  type RateLimitStoreOptions,
   RedisRateLimitStore,
+  rateLimitStore,
   type WindowCount,
 } from './rate-limit.js'
 export { genReqId, requestIdHeader } from './request-id.js'

@@ -1,7 +1,22 @@
 import { once } from 'node:events'
 import type { FastifyBaseLogger } from 'fastify'
+import fp from 'fastify-plugin'
 import { Redis } from 'ioredis'
 import { HttpProblem } from './problem.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** A limit over this service's counters (Redis when REDIS_URL is set, else memory). */
+    rateLimit(name: string, max: number, windowMs: number): RateLimit
+    /** Resolves when the counters' store answers (Redis PING; at once in memory): for /ready. */
+    rateLimitStorePing(): Promise<void>
+    /**
+     * Wrong current passwords per signed-in user (password change, account deletion): the
+     * same key in both services, so with Redis guesses through either add up.
+     */
+    passwordConfirmLimit: RateLimit
+  }
+}
 
 /** A fixed-window counter: how many hits in the current window, and when the window ends. */
 export interface WindowCount {
@@ -216,3 +231,44 @@ export async function connectRedis(
   }
   return redis
 }
+
+export interface RateLimitStoreOptions {
+  REDIS_URL?: string | undefined
+  REDIS_COMMAND_TIMEOUT_MS: number
+  RATE_LIMIT_REDIS_PREFIX: string
+  RATE_LIMIT_PASSWORD_CONFIRM_PER_USER: number
+}
+
+/**
+ * The counters' store as a plugin both services register (the settings of
+ * rateLimitConfigShape): `fastify.rateLimit(...)` makes a limit over it, the Redis client is
+ * closed with the app, and the one limit both services apply is made here once.
+ */
+export const rateLimitStore = fp<{ config: RateLimitStoreOptions }>(
+  async (fastify, { config }) => {
+    const { store, redis } = await openRateLimitStore(
+      {
+        redisUrl: config.REDIS_URL,
+        prefix: config.RATE_LIMIT_REDIS_PREFIX,
+        commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+      },
+      fastify.log,
+    )
+    if (redis) {
+      fastify.addHook('onClose', async () => {
+        redis.disconnect()
+      })
+    }
+    const make = (name: string, max: number, windowMs: number) =>
+      new RateLimit(store, { name, max, windowMs }, fastify.log)
+    fastify.decorate('rateLimit', make)
+    fastify.decorate('rateLimitStorePing', async () => {
+      await redis?.ping()
+    })
+    fastify.decorate(
+      'passwordConfirmLimit',
+      make('password-confirm', config.RATE_LIMIT_PASSWORD_CONFIRM_PER_USER, 15 * 60_000),
+    )
+  },
+  { name: 'rate-limit-store', fastify: '5.x' },
+)

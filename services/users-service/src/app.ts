@@ -1,5 +1,5 @@
 import { databasePlugin } from '@authpair/db/fastify'
-import { buildService, health, serviceBasics } from '@authpair/service-kit'
+import { buildService, health, rateLimitStore, serviceBasics } from '@authpair/service-kit'
 import type {
   FastifyInstance,
   FastifyPluginAsync,
@@ -37,10 +37,17 @@ export const usersApp: FastifyPluginAsync<UsersAppOptions> = async (fastify, { c
     queryTimeoutMs: config.DB_QUERY_TIMEOUT_MS,
   })
   await fastify.register(authentication, { config })
+  await fastify.register(rateLimitStore, { config })
   await fastify.register(accounts, { config })
-  // Readiness is the database only: the JWKS is fetched lazily, and the service keeps
-  // verifying with cached keys while the auth-service is down, so that is not "not ready".
-  await fastify.register(health, { checks: { database: () => fastify.db.ping() } })
+  // Readiness is the database (and Redis, which the limits need): the JWKS is fetched lazily,
+  // and the service keeps verifying with cached keys while the auth-service is down, so that
+  // is not "not ready".
+  await fastify.register(health, {
+    checks: {
+      database: () => fastify.db.ping(),
+      ...(config.REDIS_URL ? { redis: () => fastify.rateLimitStorePing() } : {}),
+    },
+  })
 
   // routes
   await fastify.register(meRoutes, { config })

@@ -6,6 +6,7 @@
  */
 import { once } from 'node:events'
 import { createServer, type Socket } from 'node:net'
+import { createTestDatabase } from '@authpair/db/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildUsersApp, loadUsersConfig } from '../src/app.js'
 
@@ -51,6 +52,38 @@ describe('users-service with a database that never answers', () => {
     } finally {
       for (const socket of sockets) socket.destroy()
       await app.close()
+    }
+  })
+})
+
+describe('users-service with a Redis that never answers (its limits live there)', () => {
+  it('answers /ready 503 naming redis, and a limited route 503, not a hang', async () => {
+    const { port } = silent.address() as { port: number }
+    const database = await createTestDatabase()
+    const app = await buildUsersApp({
+      config: loadUsersConfig({
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'silent',
+        DATABASE_URL: database.url,
+        REDIS_URL: `redis://127.0.0.1:${port}`,
+        REDIS_COMMAND_TIMEOUT_MS: '200',
+      }),
+    })
+    try {
+      await app.ready()
+      const ready = await app.inject({ method: 'GET', url: '/ready' })
+      expect(ready.statusCode).toBe(503)
+      expect(ready.json().checks.redis.ok).toBe(false)
+      expect(ready.json().checks.database.ok).toBe(true)
+      const limit = app.passwordConfirmLimit
+      await expect(limit.assertUnder('someone')).rejects.toMatchObject({
+        status: 503,
+        code: 'service_unavailable',
+      })
+    } finally {
+      for (const socket of sockets) socket.destroy()
+      await app.close()
+      await database.drop()
     }
   })
 })

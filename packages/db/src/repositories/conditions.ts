@@ -3,7 +3,20 @@
  * objects with the same columns (schema/parity.ts proves it), so a clause is written once over
  * the columns and each implementation passes its own table.
  */
-import { and, type Column, eq, gt, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm'
+import {
+  and,
+  type Column,
+  eq,
+  gt,
+  inArray,
+  isNull,
+  lt,
+  lte,
+  ne,
+  or,
+  type SQL,
+  sql,
+} from 'drizzle-orm'
 import type { OneTimePurpose } from './one-time-token-repository.js'
 import { likePrefix, type UserListQuery } from './user-repository.js'
 
@@ -20,6 +33,31 @@ export function activeToken(
     isNull(t.usedAt),
     gt(t.expiresAt, now),
   )
+}
+
+/** The user's unused tokens of these purposes (a password change voids its reset links). */
+export function unusedTokensOf(
+  t: { userId: Column; purpose: Column; usedAt: Column },
+  userId: string,
+  purposes: readonly OneTimePurpose[],
+): SQL | undefined {
+  return and(eq(t.userId, userId), inArray(t.purpose, [...purposes]), isNull(t.usedAt))
+}
+
+type KeyColumns = { kid: Column; activatesAt: Column; retiredAt: Column }
+
+/** Keys other than `keepKid` that sign at `now`, or will until a retirement not yet reached. */
+export function keysSigningOrScheduled(k: KeyColumns, keepKid: string, now: Date): SQL | undefined {
+  return and(
+    ne(k.kid, keepKid),
+    lte(k.activatesAt, now),
+    or(isNull(k.retiredAt), gt(k.retiredAt, now)),
+  )
+}
+
+/** Keys other than `keepKid` not yet active at `now`, and not already superseded. */
+export function keysWaiting(k: KeyColumns, keepKid: string, now: Date): SQL | undefined {
+  return and(ne(k.kid, keepKid), gt(k.activatesAt, now), isNull(k.retiredAt))
 }
 
 /** Mail that is unsent, due, and not leased by another worker. */

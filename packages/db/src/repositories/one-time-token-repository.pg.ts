@@ -1,8 +1,8 @@
-import { and, eq, inArray, isNull } from 'drizzle-orm'
+import { and, eq, isNull } from 'drizzle-orm'
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
 import type { NewEmailOutbox, NewOneTimeToken, OneTimeTokenRecord } from '../records.js'
 import * as schema from '../schema/pg.js'
-import { activeToken } from './conditions.js'
+import { activeToken, unusedTokensOf } from './conditions.js'
 import type { OneTimePurpose, OneTimeTokenRepository } from './one-time-token-repository.js'
 
 const { oneTimeTokens, emailOutbox } = schema
@@ -49,13 +49,7 @@ export class PgOneTimeTokenRepository implements OneTimeTokenRepository {
     const rows = await this.db
       .update(oneTimeTokens)
       .set({ usedAt: now })
-      .where(
-        and(
-          eq(oneTimeTokens.userId, userId),
-          inArray(oneTimeTokens.purpose, [...purposes]),
-          isNull(oneTimeTokens.usedAt),
-        ),
-      )
+      .where(unusedTokensOf(oneTimeTokens, userId, purposes))
       .returning({ id: oneTimeTokens.id })
     return rows.length
   }

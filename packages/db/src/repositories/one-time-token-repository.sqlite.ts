@@ -1,8 +1,8 @@
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm'
+import { and, eq, isNull, sql } from 'drizzle-orm'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import type { NewEmailOutbox, NewOneTimeToken, OneTimeTokenRecord } from '../records.js'
 import * as schema from '../schema/sqlite.js'
-import { activeToken } from './conditions.js'
+import { activeToken, unusedTokensOf } from './conditions.js'
 import { prepareMailInsert } from './email-outbox-repository.sqlite.js'
 import type { OneTimePurpose, OneTimeTokenRepository } from './one-time-token-repository.js'
 
@@ -98,13 +98,7 @@ export class SqliteOneTimeTokenRepository implements OneTimeTokenRepository {
     return this.db
       .update(oneTimeTokens)
       .set({ usedAt: now })
-      .where(
-        and(
-          eq(oneTimeTokens.userId, userId),
-          inArray(oneTimeTokens.purpose, [...purposes]),
-          isNull(oneTimeTokens.usedAt),
-        ),
-      )
+      .where(unusedTokensOf(oneTimeTokens, userId, purposes))
       .run().changes
   }
 

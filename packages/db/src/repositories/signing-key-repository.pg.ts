@@ -1,22 +1,11 @@
-import { and, asc, desc, gt, isNull, lte, ne, or } from 'drizzle-orm'
+import { asc, desc, gt, isNull, or } from 'drizzle-orm'
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
 import type { NewSigningKey, SigningKeyRecord } from '../records.js'
 import * as schema from '../schema/pg.js'
+import { keysSigningOrScheduled, keysWaiting } from './conditions.js'
 import type { SigningKeyRepository } from './signing-key-repository.js'
 
 const keys = schema.signingKeys
-
-/** Keys other than `keepKid` that sign at `now`, or will until a retirement not yet reached. */
-const signingOrScheduled = (keepKid: string, now: Date) =>
-  and(
-    ne(keys.kid, keepKid),
-    lte(keys.activatesAt, now),
-    or(isNull(keys.retiredAt), gt(keys.retiredAt, now)),
-  )
-
-/** Keys other than `keepKid` not yet active at `now` (and not already superseded). */
-const waiting = (keepKid: string, now: Date) =>
-  and(ne(keys.kid, keepKid), gt(keys.activatesAt, now), isNull(keys.retiredAt))
 
 export class PgSigningKeyRepository implements SigningKeyRepository {
   constructor(private readonly db: PostgresJsDatabase<typeof schema>) {}
@@ -46,12 +35,12 @@ export class PgSigningKeyRepository implements SigningKeyRepository {
       const signing = await tx
         .update(keys)
         .set({ retiredAt: plan.retiredAt, publishedUntil: plan.publishedUntil })
-        .where(signingOrScheduled(keepKid, plan.now))
+        .where(keysSigningOrScheduled(keys, keepKid, plan.now))
         .returning()
       const superseded = await tx
         .update(keys)
         .set({ retiredAt: keys.activatesAt, publishedUntil: plan.now })
-        .where(waiting(keepKid, plan.now))
+        .where(keysWaiting(keys, keepKid, plan.now))
         .returning()
       return [...signing, ...superseded]
     })

@@ -1,4 +1,4 @@
-import { openRateLimitStore, RateLimit } from '@authpair/service-kit'
+import { type RateLimit, rateLimitStore } from '@authpair/service-kit'
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { accountKey, SignInThrottle } from '../../accounts/sign-in-throttle.js'
@@ -18,10 +18,6 @@ declare module 'fastify' {
     }
     /** Failed sign-ins per account: the account rules consult and feed it (AccountService). */
     signInThrottle: SignInThrottle
-    /** Wrong current passwords per signed-in user (shared with the users-service in Redis). */
-    passwordConfirmLimit: RateLimit
-    /** Resolves when the limit counters' store answers (Redis PING); for /ready. */
-    rateLimitStorePing: () => Promise<void>
   }
 }
 
@@ -40,24 +36,9 @@ function emailOf(request: FastifyRequest): string {
  */
 export default fp<{ config: AuthConfig }>(
   async (fastify, { config }) => {
-    const { store, redis } = await openRateLimitStore(
-      {
-        redisUrl: config.REDIS_URL,
-        prefix: config.RATE_LIMIT_REDIS_PREFIX,
-        commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
-      },
-      fastify.log,
-    )
-    if (redis) {
-      fastify.addHook('onClose', async () => {
-        redis.disconnect()
-      })
-    }
-    fastify.decorate('rateLimitStorePing', async () => {
-      await redis?.ping()
-    })
+    await fastify.register(rateLimitStore, { config })
     const limit = (name: string, max: number, windowMs: number) =>
-      new RateLimit(store, { name, max, windowMs }, fastify.log)
+      fastify.rateLimit(name, max, windowMs)
     const perRequest =
       (rule: RateLimit, key: (request: FastifyRequest) => string): preHandlerAsyncHookHandler =>
       async (request) => {
@@ -104,10 +85,6 @@ export default fp<{ config: AuthConfig }>(
         limit('login-account-ip', config.RATE_LIMIT_LOGIN_PER_ACCOUNT_IP, 15 * MINUTE),
         limit('login-account', config.RATE_LIMIT_LOGIN_PER_ACCOUNT, 15 * MINUTE),
       ),
-    )
-    fastify.decorate(
-      'passwordConfirmLimit',
-      limit('password-confirm', config.RATE_LIMIT_PASSWORD_CONFIRM_PER_USER, 15 * MINUTE),
     )
   },
   { name: 'rate-limits', fastify: '5.x' },

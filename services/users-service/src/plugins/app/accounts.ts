@@ -1,6 +1,6 @@
 import type { UserRecord } from '@authpair/db'
 import { PasswordHasher } from '@authpair/passwords'
-import { HttpProblem, openRateLimitStore, RateLimit } from '@authpair/service-kit'
+import { HttpProblem } from '@authpair/service-kit'
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter } from 'prom-client'
@@ -19,11 +19,6 @@ declare module 'fastify' {
     requireAdmin: preHandlerAsyncHookHandler
     sessionStatus: SessionStatusCache
     passwordHasher: PasswordHasher
-    /**
-     * Wrong current passwords per signed-in user; in Redis the count is the auth-service's
-     * too (the same key), so guesses spread over both services add up.
-     */
-    passwordConfirmLimit: RateLimit
   }
 }
 
@@ -55,31 +50,6 @@ export default fp<{ config: UsersConfig }>(
         ...(config.ARGON2_MAX_CONCURRENCY ? { maxConcurrent: config.ARGON2_MAX_CONCURRENCY } : {}),
       }),
     )
-    const { store, redis } = await openRateLimitStore(
-      {
-        redisUrl: config.REDIS_URL,
-        prefix: config.RATE_LIMIT_REDIS_PREFIX,
-        commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
-      },
-      fastify.log,
-    )
-    if (redis) {
-      fastify.addHook('onClose', async () => {
-        redis.disconnect()
-      })
-    }
-    fastify.decorate(
-      'passwordConfirmLimit',
-      new RateLimit(
-        store,
-        {
-          name: 'password-confirm',
-          max: config.RATE_LIMIT_PASSWORD_CONFIRM_PER_USER,
-          windowMs: 15 * 60_000,
-        },
-        fastify.log,
-      ),
-    )
     fastify.decorateRequest('account', null)
 
     const requireAccount = async (
@@ -105,5 +75,9 @@ export default fp<{ config: UsersConfig }>(
       }
     } as preHandlerAsyncHookHandler)
   },
-  { name: 'accounts', dependencies: ['database', 'authentication', 'metrics'], fastify: '5.x' },
+  {
+    name: 'accounts',
+    dependencies: ['database', 'authentication', 'metrics', 'rate-limit-store'],
+    fastify: '5.x',
+  },
 )
