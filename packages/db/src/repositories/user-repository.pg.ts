@@ -1,14 +1,26 @@
-import { and, asc, eq, sql } from 'drizzle-orm'
+import { and, asc, eq, type SQL, sql } from 'drizzle-orm'
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
 import type { NewUser, UserRecord } from '../records.js'
 import * as schema from '../schema/pg.js'
 import { userListFilter } from './conditions.js'
 import {
-  removesLastAdmin,
+  removesAdminPower,
   type UserListQuery,
   type UserPatch,
   type UserRepository,
 } from './user-repository.js'
+
+/**
+ * The row being changed is not an active admin, or another active admin exists (their rows
+ * locked until this statement's transaction ends).
+ */
+function keepsAnotherAdmin(id: string): SQL {
+  const { users } = schema
+  return sql`(${users.role} <> 'admin' or not ${users.isActive} or exists (
+    select 1 from ${users} as another
+    where another.role = 'admin' and another.is_active and another.id <> ${id}
+    for update))`
+}
 
 export class PgUserRepository implements UserRepository {
   // Named prepared statements: built once, planned once per connection (the hot path of
@@ -53,46 +65,32 @@ export class PgUserRepository implements UserRepository {
     return row
   }
 
-  updateKeepingAnAdmin(
+  // One statement each, not a transaction: a transaction holds a pooled connection of its own
+  // for four round trips, and under load it waits for a connection to drain first (a demotion
+  // amid a burst of admin requests answered after all of them). The guard locks the other
+  // active admins' rows (FOR UPDATE in the sub-select), so of two admins demoting each other at
+  // once the second waits, re-reads the first's row (READ COMMITTED), and finds no other admin.
+  async updateKeepingAnAdmin(
     id: string,
     patch: UserPatch,
   ): Promise<UserRecord | undefined | 'last_admin'> {
-    return this.db.transaction(async (tx) => {
-      if (removesLastAdmin(await this.lockActiveAdmins(tx), id, patch)) return 'last_admin'
-      const [row] = await tx
-        .update(schema.users)
-        .set(patch)
-        .where(eq(schema.users.id, id))
-        .returning()
-      return row
-    })
+    const guarded = removesAdminPower(patch)
+    const [row] = await this.db
+      .update(schema.users)
+      .set(patch)
+      .where(and(eq(schema.users.id, id), guarded ? keepsAnotherAdmin(id) : undefined))
+      .returning()
+    if (row || !guarded) return row
+    return (await this.findById(id)) ? 'last_admin' : undefined
   }
 
-  deleteKeepingAnAdmin(id: string): Promise<boolean | 'last_admin'> {
-    return this.db.transaction(async (tx) => {
-      if (removesLastAdmin(await this.lockActiveAdmins(tx), id, null)) return 'last_admin'
-      const rows = await tx
-        .delete(schema.users)
-        .where(eq(schema.users.id, id))
-        .returning({ id: schema.users.id })
-      return rows.length > 0
-    })
-  }
-
-  /**
-   * The active admins' ids, their rows locked until the transaction ends: a concurrent guarded
-   * change waits here, then (READ COMMITTED re-checks locked rows) sees the first one's result.
-   */
-  private async lockActiveAdmins(
-    tx: Parameters<Parameters<PostgresJsDatabase<typeof schema>['transaction']>[0]>[0],
-  ): Promise<string[]> {
-    const { users } = schema
-    const rows = await tx
-      .select({ id: users.id })
-      .from(users)
-      .where(and(eq(users.role, 'admin'), eq(users.isActive, true)))
-      .for('update')
-    return rows.map((r) => r.id)
+  async deleteKeepingAnAdmin(id: string): Promise<boolean | 'last_admin'> {
+    const rows = await this.db
+      .delete(schema.users)
+      .where(and(eq(schema.users.id, id), keepsAnotherAdmin(id)))
+      .returning({ id: schema.users.id })
+    if (rows.length > 0) return true
+    return (await this.findById(id)) ? 'last_admin' : false
   }
 
   async list(query: UserListQuery): Promise<UserRecord[]> {

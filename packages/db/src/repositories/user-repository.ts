@@ -17,7 +17,11 @@ export function removesLastAdmin(
   patch: UserPatch | null,
 ): boolean {
   if (activeAdminIds.length !== 1 || activeAdminIds[0] !== id) return false
-  if (patch === null) return true
+  return patch === null || removesAdminPower(patch)
+}
+
+/** Whether the patch would take admin power away (a demotion or a deactivation). */
+export function removesAdminPower(patch: UserPatch): boolean {
   return (patch.role !== undefined && patch.role !== 'admin') || patch.isActive === false
 }
 
