@@ -22,7 +22,6 @@ export {
 export { newId } from './ids.js'
 export { MIGRATIONS_FOLDER, type MigrationResult, migrateDatabase } from './migrate.js'
 export { openDatabase } from './open-database.js'
-export { toProfile } from './profile.js'
 export type {
   AuditEventRecord,
   EmailOutboxRecord,
@@ -63,3 +62,4 @@ export type {
   UserPatch,
   UserRepository,
 } from './repositories/user-repository.js'
+export { isSessionLive } from './session-liveness.js'

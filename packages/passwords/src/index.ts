@@ -1,3 +1,4 @@
+export { type Argon2Config, argon2ConfigShape, passwordHasherFromConfig } from './argon2-config.js'
 export {
   type Argon2Parameters,
   OWASP_ARGON2,

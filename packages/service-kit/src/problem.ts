@@ -7,6 +7,8 @@ import {
   type Problem,
   type ProblemFieldError,
 } from '@authpair/contracts'
+import { DatabaseUnavailableError } from '@authpair/db'
+import { AuthHttpError } from '@authpair/jwt-verify/fastify'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import {
@@ -152,10 +154,9 @@ export function classifyError(error: FastifyError | Error): ClassifiedError {
   if (isResponseSerializationError(error)) {
     return { status: 500, code: 'internal_error', detail: 'Something went wrong on our side.' }
   }
-  const code = (error as { code?: unknown }).code
-  // Duck-typed so this package needs no dependency on the data layer: a database that cannot
-  // be reached is a 503 the client may retry, never a 500.
-  if (code === 'database_unavailable') {
+  // A database that cannot be reached (or did not answer in time) is a 503 the client may
+  // retry, never a 500.
+  if (error instanceof DatabaseUnavailableError) {
     return {
       status: 503,
       code: 'service_unavailable',
@@ -163,10 +164,19 @@ export function classifyError(error: FastifyError | Error): ClassifiedError {
       headers: { 'retry-after': '5' },
     }
   }
+  if (error instanceof AuthHttpError) {
+    return {
+      status: error.statusCode,
+      code: error.code,
+      detail: error.message,
+      ...(Object.keys(error.headers).length > 0 ? { headers: error.headers } : {}),
+    }
+  }
+  const code = (error as { code?: unknown }).code
   const status = (error as FastifyError).statusCode
   const headers = plainHeaders((error as { headers?: unknown }).headers)
   if (typeof status === 'number' && ((status >= 400 && status < 500) || status === 503)) {
-    // An error that already names one of our codes (e.g. from @authpair/jwt-verify) keeps it.
+    // Fastify's own errors (FST_*, with statusCode), and any plugin's that name one of our codes.
     const mapped =
       (isErrorCode(code) ? code : undefined) ??
       (typeof code === 'string' ? CODE_FOR_FASTIFY_ERROR[code] : undefined) ??

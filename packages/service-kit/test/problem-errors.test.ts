@@ -1,3 +1,4 @@
+import { DatabaseUnavailableError } from '@authpair/db'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { createServer, HttpProblem, problemErrors, requestIdHeader } from '../src/index.js'
@@ -29,6 +30,10 @@ beforeAll(async () => {
     throw new HttpProblem(409, 'email_taken', 'That email is taken.')
   })
   app.get('/db-down', async () => {
+    throw new DatabaseUnavailableError('connect ECONNREFUSED 127.0.0.1:5432')
+  })
+  app.get('/looks-like-db-down', async () => {
+    // Not the data layer's error, only its code in a string property.
     throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {
       code: 'database_unavailable',
     })
@@ -114,6 +119,13 @@ describe('problem+json for every error', () => {
     expect(res.statusCode).toBe(503)
     expect(res.headers['retry-after']).toBe('5')
     expect(res.json().code).toBe('service_unavailable')
+    expect(res.body).not.toContain('5432')
+  })
+
+  it('recognises errors by their class, not by a string they carry', async () => {
+    const res = await app.inject({ method: 'GET', url: '/looks-like-db-down' })
+    expect(res.statusCode).toBe(500)
+    expect(res.json().code).toBe('internal_error')
     expect(res.body).not.toContain('5432')
   })
 

@@ -3,6 +3,7 @@
  * .env.example with a comment; defaults live here, in the schema.
  */
 import { databaseUrlSchema, dbPoolMaxSchema, dbQueryTimeoutMsSchema } from '@authpair/db'
+import { argon2ConfigShape } from '@authpair/passwords'
 import {
   baseConfigShape,
   httpUrlSchema,
@@ -75,14 +76,8 @@ export const AuthConfigSchema = z
      */
     REFRESH_REUSE_LEEWAY_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
 
-    /** argon2id memory cost, KiB (OWASP: 19456 = 19 MiB). */
-    ARGON2_MEMORY_KIB: z.coerce.number().int().min(8192).max(1_048_576).default(19_456),
-    /** argon2id iterations (OWASP: 2 with 19 MiB). */
-    ARGON2_ITERATIONS: z.coerce.number().int().min(1).max(10).default(2),
-    /** argon2id parallelism (OWASP: 1). */
-    ARGON2_PARALLELISM: z.coerce.number().int().min(1).max(8).default(1),
-    /** argon2id computations at once, the rest queue; unset = the cores this process may use. Each holds ARGON2_MEMORY_KIB. */
-    ARGON2_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
+    /** argon2id parameters (the users-service's too). */
+    ...argon2ConfigShape,
 
     /** SMTP server for outgoing mail (smtp://user:pass@host:587, smtps://… for TLS). Required in production; unset in development writes mail to the log. */
     SMTP_URL: z

@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '@authpair/accounts'
 import { databasePlugin } from '@authpair/db/fastify'
 import { buildService, health, rateLimitStore, serviceBasics } from '@authpair/service-kit'
 import type {
@@ -14,13 +15,17 @@ import meRoutes from './routes/me.js'
 
 export interface UsersAppOptions {
   config: UsersConfig
+  /** The clock every rule reads the time from; tests move it. Default: the system clock. */
+  now?: Clock
 }
 
 /**
  * The users-service as one plugin (fastify/demo's app.ts), plugins registered explicitly in
  * dependency order.
  */
-export const usersApp: FastifyPluginAsync<UsersAppOptions> = async (fastify, { config }) => {
+export const usersApp: FastifyPluginAsync<UsersAppOptions> = async (fastify, options) => {
+  const { config } = options
+  const now = options.now ?? systemClock
   await fastify.register(serviceBasics, {
     docs: {
       title: 'authpair users-service',
@@ -38,7 +43,7 @@ export const usersApp: FastifyPluginAsync<UsersAppOptions> = async (fastify, { c
   })
   await fastify.register(authentication, { config })
   await fastify.register(rateLimitStore, { config })
-  await fastify.register(accounts, { config })
+  await fastify.register(accounts, { config, now })
   // Readiness is the database (and Redis, which the limits need): the JWKS is fetched lazily,
   // and the service keeps verifying with cached keys while the auth-service is down, so that
   // is not "not ready".
@@ -50,7 +55,7 @@ export const usersApp: FastifyPluginAsync<UsersAppOptions> = async (fastify, { c
   })
 
   // routes
-  await fastify.register(meRoutes, { config })
+  await fastify.register(meRoutes, { config, now })
   await fastify.register(adminUserRoutes)
 }
 

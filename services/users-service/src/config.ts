@@ -3,6 +3,7 @@
  * in .env.example with a comment; defaults live here, in the schema.
  */
 import { databaseUrlSchema, dbPoolMaxSchema, dbQueryTimeoutMsSchema } from '@authpair/db'
+import { argon2ConfigShape } from '@authpair/passwords'
 import {
   baseConfigShape,
   httpUrlSchema,
@@ -59,11 +60,8 @@ export const UsersConfigSchema = z.object({
   REVOCATION_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
   /** DELETE /users/me without the password needs a sign-in at most this many seconds old. */
   RECENT_LOGIN_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
-  /** argon2id parameters for passwords set through the admin API (same as the auth-service). */
-  ARGON2_MEMORY_KIB: z.coerce.number().int().min(8192).max(1_048_576).default(19_456),
-  ARGON2_ITERATIONS: z.coerce.number().int().min(1).max(10).default(2),
-  ARGON2_PARALLELISM: z.coerce.number().int().min(1).max(8).default(1),
-  ARGON2_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
+  /** argon2id parameters for passwords set through the admin API (the auth-service's too). */
+  ...argon2ConfigShape,
 })
 
 export type UsersConfig = z.output<typeof UsersConfigSchema>

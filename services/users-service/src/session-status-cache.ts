@@ -1,11 +1,12 @@
-import type { Database } from '@authpair/db'
+import type { Clock } from '@authpair/accounts'
+import { type Database, isSessionLive } from '@authpair/db'
 
 export interface SessionStatusCacheOptions {
   /** How long a "live" answer is reused, ms. A revoked session never comes back, so "revoked" is kept. */
   ttlMs: number
   /** Bound on remembered sessions (oldest forgotten first). Default 10000. */
   maxEntries?: number
-  now: () => number
+  now: Clock
   onLookup?: (source: 'cache' | 'database') => void
 }
 
@@ -31,7 +32,7 @@ export class SessionStatusCache {
 
   /** True when the session exists, is neither revoked nor expired, and belongs to `userId`. */
   async isLive(sessionId: string, userId: string): Promise<boolean> {
-    const now = this.options.now()
+    const now = this.options.now().getTime()
     const cached = this.entries.get(sessionId)
     if (cached && (!cached.live || now - cached.checkedAt < this.options.ttlMs)) {
       this.options.onLookup?.('cache')
@@ -39,8 +40,7 @@ export class SessionStatusCache {
     }
     this.options.onLookup?.('database')
     const session = await this.db.sessions.findById(sessionId)
-    const live =
-      session !== undefined && session.revokedAt === null && session.expiresAt.getTime() > now
+    const live = session !== undefined && isSessionLive(session, new Date(now))
     if (this.entries.size >= (this.options.maxEntries ?? 10_000)) {
       const oldest = this.entries.keys().next().value
       if (oldest !== undefined) this.entries.delete(oldest)

@@ -79,7 +79,7 @@ describe('the session status cache: a cached answer is about one session of one 
   // A cache of its own (the pair's has a TTL of 0), on a clock that does not move: every
   // second answer below would come from the cache.
   const cache = () => {
-    const at = Date.now()
+    const at = new Date()
     return new SessionStatusCache(pair.users.db, { ttlMs: 60_000, now: () => at })
   }
 

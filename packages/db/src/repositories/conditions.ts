@@ -35,6 +35,14 @@ export function activeToken(
   )
 }
 
+/** A live session in SQL: isSessionLive (session-liveness.ts) as a WHERE clause. */
+export function liveSession(
+  s: { revokedAt: Column; expiresAt: Column },
+  now: Date,
+): SQL | undefined {
+  return and(isNull(s.revokedAt), gt(s.expiresAt, now))
+}
+
 /** The user's unused tokens of these purposes (a password change voids its reset links). */
 export function unusedTokensOf(
   t: { userId: Column; purpose: Column; usedAt: Column },

@@ -1,7 +1,8 @@
-import { and, desc, eq, gt, isNull, ne } from 'drizzle-orm'
+import { and, desc, eq, isNull, ne } from 'drizzle-orm'
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
 import type { SessionRecord } from '../records.js'
 import * as schema from '../schema/pg.js'
+import { liveSession } from './conditions.js'
 import {
   decideRotation,
   type FirstRefreshToken,
@@ -35,9 +36,7 @@ export class PgSessionRepository implements SessionRepository {
     return this.db
       .select()
       .from(sessions)
-      .where(
-        and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)),
-      )
+      .where(and(eq(sessions.userId, userId), liveSession(sessions, now)))
       .orderBy(desc(sessions.createdAt), desc(sessions.id))
   }
 

@@ -1,7 +1,8 @@
-import { and, desc, eq, gt, isNull, ne, sql } from 'drizzle-orm'
+import { and, desc, eq, isNull, ne, sql } from 'drizzle-orm'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import type { SessionRecord } from '../records.js'
 import * as schema from '../schema/sqlite.js'
+import { liveSession } from './conditions.js'
 import {
   decideRotation,
   type FirstRefreshToken,
@@ -117,9 +118,7 @@ export class SqliteSessionRepository implements SessionRepository {
     return this.db
       .select()
       .from(sessions)
-      .where(
-        and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)),
-      )
+      .where(and(eq(sessions.userId, userId), liveSession(sessions, now)))
       .orderBy(desc(sessions.createdAt), desc(sessions.id))
       .all()
   }

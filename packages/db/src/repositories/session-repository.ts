@@ -1,4 +1,5 @@
 import type { NewRefreshToken, NewSession, RefreshTokenRecord, SessionRecord } from '../records.js'
+import { isSessionLive } from '../session-liveness.js'
 
 /** A new session: never revoked at birth. */
 export type NewSessionInput = Omit<NewSession, 'revokedAt' | 'revokedReason'>
@@ -37,7 +38,7 @@ export function decideRotation(
 ): RotationDecision {
   const now = input.now.getTime()
   if (!token || !session) return { action: 'invalid' }
-  if (session.revokedAt !== null || session.expiresAt.getTime() <= now) return { action: 'invalid' }
+  if (!isSessionLive(session, input.now)) return { action: 'invalid' }
   const expiresAt = new Date(
     Math.min(new Date(input.next.expiresAt).getTime(), session.expiresAt.getTime()),
   )

@@ -1,18 +1,25 @@
+import {
+  type AccountRules,
+  type AuditEventType,
+  type AuditTrail,
+  type FirstFactor,
+  nextSignInStep,
+  normalizeEmail,
+  type SignInStep,
+  toProfile,
+} from '@authpair/accounts'
 import type { Profile, ProviderId, TokenPair } from '@authpair/contracts'
 import {
   type AuditClient,
   type Database,
   type NewEmailOutbox,
   newId,
-  recordAuditEvent,
   type SessionRecord,
-  toProfile,
   UniqueViolationError,
   type UserRecord,
 } from '@authpair/db'
 import type { PasswordHasher } from '@authpair/passwords'
-import { passwordProblem } from '@authpair/passwords'
-import { HttpProblem, type RateLimit } from '@authpair/service-kit'
+import { HttpProblem } from '@authpair/service-kit'
 import type { FastifyBaseLogger } from 'fastify'
 import type { AuthConfig } from '../config.js'
 import {
@@ -24,7 +31,6 @@ import {
 import { PROVIDER_NAMES } from '../oauth/providers.js'
 import type { AccessTokenIssuer } from '../tokens/access-token-issuer.js'
 import { hashOpaqueToken, newOpaqueToken } from '../tokens/opaque-token.js'
-import { normalizeEmail } from './linking-policy.js'
 import type { SignInThrottle } from './sign-in-throttle.js'
 
 /** Who is asking, as the gateway saw them: recorded on sessions and audit events. */
@@ -37,8 +43,9 @@ export interface AccountServiceDeps {
   accessTokens: AccessTokenIssuer
   /** Failed sign-ins per account (and address). */
   throttle: SignInThrottle
-  /** Wrong current passwords per signed-in user. */
-  passwordConfirmLimit: RateLimit
+  /** The account rules both services share (making accounts, current-password checks). */
+  rules: AccountRules
+  auditTrail: AuditTrail
   /** Seals each outbox row's bodies (they carry one-time links): mail/mail-seal.ts. */
   mailSeal: { seal(mail: NewEmailOutbox): NewEmailOutbox }
   now: () => Date
@@ -64,7 +71,7 @@ export class AccountService {
     },
     client: ClientContext,
   ): Promise<Profile> {
-    const user = await this.createUser({
+    const user = await this.deps.rules.createUser({
       email: input.email,
       password: input.password,
       name: input.name ?? null,
@@ -72,42 +79,6 @@ export class AccountService {
     await this.audit('user_registered', user.id, client)
     await this.queueVerification(user, input.email, input.acceptLanguage)
     return toProfile(user)
-  }
-
-  /**
-   * Makes a user: the password rules and hash when there is a password, the insert, a taken
-   * address as 409 email_taken. Every way an account comes to be goes through here.
-   */
-  async createUser(input: {
-    email: string | null
-    password?: string | undefined
-    name?: string | null | undefined
-    role?: 'user' | 'admin'
-    emailVerified?: boolean
-  }): Promise<UserRecord> {
-    const email = input.email === null ? null : normalizeEmail(input.email)
-    if (input.password !== undefined) {
-      this.assertAcceptablePassword(input.password, email, 'password')
-    }
-    const now = this.deps.now()
-    try {
-      return await this.deps.db.users.create({
-        id: newId(),
-        email,
-        emailVerified: email !== null && (input.emailVerified ?? false),
-        passwordHash:
-          input.password === undefined ? null : await this.deps.hasher.hash(input.password),
-        name: input.name?.slice(0, 200) ?? null,
-        role: input.role ?? 'user',
-        createdAt: now,
-        updatedAt: now,
-      })
-    } catch (error) {
-      if (error instanceof UniqueViolationError && error.constraint === 'users_email_key') {
-        throw new HttpProblem(409, 'email_taken', 'An account with this email already exists.')
-      }
-      throw error
-    }
   }
 
   /** sendVerification, for a flow that must not fail on it: the user can ask again (resend). */
@@ -205,7 +176,7 @@ export class AccountService {
     const user = found ? await this.deps.db.users.findById(found.userId) : undefined
     if (!found || !user?.email) throw this.invalidToken()
     // Rules first, so a rejected password does not spend the link.
-    this.assertAcceptablePassword(password, user.email, 'password')
+    this.deps.rules.assertAcceptablePassword(password, user.email)
     const passwordHash = await this.deps.hasher.hash(password)
     if (!(await this.deps.db.oneTimeTokens.consume(hash, 'password_reset', this.deps.now()))) {
       throw this.invalidToken() // spent by a concurrent request meanwhile
@@ -390,7 +361,7 @@ export class AccountService {
     }
     await this.deps.throttle.succeeded(email, client.ip)
     if (needsRehash && user.isActive) await this.upgradeHash(user, input.password)
-    return this.completeSignIn(user, client, 'password')
+    return this.completeSignIn(user, client, { kind: 'password' })
   }
 
   /** Counts a failed sign-in; the owner is mailed when it starts the account's lock. */
@@ -415,34 +386,30 @@ export class AccountService {
   }
 
   /**
-   * Why this account may not sign in now, whichever way it proved who it is (password,
-   * provider): the one place these rules live. Undefined when it may.
+   * What this sign-in needs after its first factor, by the account rules (nextSignInStep):
+   * the callback asks early, so a refused provider sign-in never gets a login code.
    */
-  signInRefusal(user: UserRecord): HttpProblem | undefined {
-    if (!user.isActive) return new HttpProblem(403, 'account_disabled', 'This account is disabled.')
-    if (this.deps.config.REQUIRE_EMAIL_VERIFICATION && !user.emailVerified) {
-      return new HttpProblem(
-        403,
-        'email_not_verified',
-        'Verify your email address before signing in.',
-      )
-    }
-    return undefined
+  signInStep(user: UserRecord, factor: FirstFactor): SignInStep {
+    return nextSignInStep(user, factor, {
+      requireEmailVerification: this.deps.config.REQUIRE_EMAIL_VERIFICATION,
+    })
   }
 
   /**
-   * The last step of every sign-in, after the first factor (a password, a provider): the rules
-   * above decide, then a session starts. Audited either way.
+   * The last step of every sign-in, after the first factor (a password, a provider): the
+   * account rules decide (signInStep), then a session starts. Audited either way. A step the
+   * rules add (a second factor) is handled here, once for every way of signing in.
    */
   async completeSignIn(
     user: UserRecord,
     client: ClientContext,
-    via: 'password' | ProviderId,
+    factor: FirstFactor,
   ): Promise<TokenPair> {
-    const refusal = this.signInRefusal(user)
-    if (refusal) {
-      await this.audit('login_failed', user.id, client, { reason: refusal.code, via })
-      throw refusal
+    const via = factor.kind === 'password' ? 'password' : factor.provider
+    const step = this.signInStep(user, factor)
+    if (step.kind === 'refused') {
+      await this.audit('login_failed', user.id, client, { reason: step.problem.code, via })
+      throw step.problem
     }
     const pair = await this.startSession(user, client)
     await this.audit('login_succeeded', user.id, client, via === 'password' ? undefined : { via })
@@ -564,21 +531,11 @@ export class AccountService {
   ): Promise<void> {
     const user = await this.deps.db.users.findById(userId)
     if (!user) throw new HttpProblem(401, 'invalid_token', 'The access token is not valid.')
-    // A stolen access token must not become an online guessing oracle for the password.
-    await this.deps.passwordConfirmLimit.assertUnder(user.id)
-    let valid = false
-    if (user.passwordHash) {
-      valid = (await this.deps.hasher.verify(user.passwordHash, input.currentPassword)).valid
-    } else {
-      await this.deps.hasher.burn(input.currentPassword) // OAuth-only account: nothing to match
-    }
-    if (!valid) {
-      await this.deps.passwordConfirmLimit.recordFailure(user.id)
+    if (!(await this.deps.rules.confirmCurrentPassword(user, input.currentPassword))) {
       await this.audit('password_change_failed', user.id, client)
       throw new HttpProblem(401, 'invalid_credentials', 'The current password is not correct.')
     }
-    await this.deps.passwordConfirmLimit.clear(user.id)
-    this.assertAcceptablePassword(input.newPassword, user.email, 'new_password')
+    this.deps.rules.assertAcceptablePassword(input.newPassword, user.email, 'new_password')
     const now = this.deps.now()
     await this.deps.db.users.update(user.id, {
       passwordHash: await this.deps.hasher.hash(input.newPassword),
@@ -597,15 +554,6 @@ export class AccountService {
       )
     }
     await this.audit('password_changed', user.id, client, { sessions_revoked: revoked })
-  }
-
-  private assertAcceptablePassword(password: string, email: string | null, field: string): void {
-    const problem = passwordProblem(password, { email: email ?? '' })
-    if (problem) {
-      throw new HttpProblem(400, 'password_rejected', `The password ${problem}.`, {
-        errors: [{ path: `body.${field}`, message: problem }],
-      })
-    }
   }
 
   private async upgradeHash(user: UserRecord, password: string): Promise<void> {
@@ -644,16 +592,13 @@ export class AccountService {
     }
   }
 
-  async audit(
-    type: string,
+  /** Records an audit event (the account rules' trail: typed, never failing the request). */
+  audit(
+    type: AuditEventType,
     userId: string | null,
     client: ClientContext,
     data?: Record<string, unknown>,
   ): Promise<void> {
-    await recordAuditEvent(
-      this.deps.db,
-      { type, userId, client, data, at: this.deps.now() },
-      (err) => this.deps.log.error({ err, type, userId }, 'could not record an audit event'),
-    )
+    return this.deps.auditTrail.record(type, { userId, client, data })
   }
 }

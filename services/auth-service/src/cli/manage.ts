@@ -12,10 +12,10 @@
  *   keys rotate                     publish a new signing key (it signs after the publish lead)
  *   sessions revoke <email>         end every session of a user
  */
+import { normalizeEmail } from '@authpair/accounts'
 import { migrateDatabase, newId, redactDatabaseUrl } from '@authpair/db'
 import { passwordProblem } from '@authpair/passwords'
 import { HttpProblem } from '@authpair/service-kit'
-import { normalizeEmail } from '../accounts/linking-policy.js'
 import { buildAuthApp } from '../app.js'
 import { loadAuthConfig } from '../config.js'
 import { keyStatus } from '../keys/key-store.js'
@@ -88,9 +88,9 @@ async function main(args: string[]): Promise<void> {
       const password = await readPassword(`password for ${email}: `)
       const problem = passwordProblem(password, { email })
       if (problem) throw new UsageError(`the password ${problem}`)
-      let user: Awaited<ReturnType<typeof app.accounts.createUser>>
+      let user: Awaited<ReturnType<typeof app.accountRules.createUser>>
       try {
-        user = await app.accounts.createUser({
+        user = await app.accountRules.createUser({
           email,
           password,
           name: nameParts.join(' ') || null,

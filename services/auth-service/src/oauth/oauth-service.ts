@@ -1,10 +1,10 @@
 import { timingSafeEqual } from 'node:crypto'
+import { type AccountRules, decideFederatedAccount, normalizeEmail } from '@authpair/accounts'
 import type { IdentityList, TokenPair } from '@authpair/contracts'
 import { type Database, newId, UniqueViolationError, type UserRecord } from '@authpair/db'
 import { HttpProblem } from '@authpair/service-kit'
 import type { FastifyBaseLogger } from 'fastify'
 import type { AccountService, ClientContext } from '../accounts/account-service.js'
-import { decideFederatedAccount, normalizeEmail } from '../accounts/linking-policy.js'
 import type { AuthConfig } from '../config.js'
 import { hashOpaqueToken, newOpaqueToken } from '../tokens/opaque-token.js'
 import { codeChallengeS256, newCodeVerifier, randomValue } from './pkce.js'
@@ -19,6 +19,7 @@ export interface OAuthServiceDeps {
   config: AuthConfig
   providers: Map<ProviderId, Provider>
   accounts: AccountService
+  rules: AccountRules
   cookieKey: Buffer
   now: () => Date
   log: FastifyBaseLogger
@@ -172,15 +173,15 @@ export class OAuthService {
         throw new CallbackFailure('provider_error', (error as Error).message)
       }
       const user = await this.resolveAccount(provider.id, profile, client)
-      const refusal = this.deps.accounts.signInRefusal(user)
-      if (refusal) {
+      const step = this.deps.accounts.signInStep(user, { kind: 'provider', provider: provider.id })
+      if (step.kind === 'refused') {
         await this.deps.accounts.audit('login_failed', user.id, client, {
-          reason: refusal.code,
+          reason: step.problem.code,
           via: provider.id,
         })
         throw new CallbackFailure(
-          refusal.code === 'email_not_verified' ? 'email_not_verified' : 'account_disabled',
-          refusal.message,
+          step.problem.code === 'email_not_verified' ? 'email_not_verified' : 'account_disabled',
+          step.problem.message,
         )
       }
       const code = await this.issueLoginCode(user, provider.id, flow.appCodeChallenge)
@@ -238,7 +239,10 @@ export class OAuthService {
         { errors: [{ path: 'body.code_verifier', message: 'does not match' }] },
       )
     }
-    return this.deps.accounts.completeSignIn(user, client, data.provider)
+    return this.deps.accounts.completeSignIn(user, client, {
+      kind: 'provider',
+      provider: data.provider,
+    })
   }
 
   async identities(userId: string): Promise<IdentityList> {
@@ -272,7 +276,8 @@ export class OAuthService {
 
   /**
    * The account a provider identity signs in to, as the linking policy decides
-   * (accounts/linking-policy.ts: an address claims an account only when someone proved it).
+   * (@authpair/accounts, linking-policy.ts: an address claims an account only when someone
+   * proved it).
    */
   private async resolveAccount(
     provider: ProviderId,
@@ -310,7 +315,7 @@ export class OAuthService {
       case 'create': {
         let user: UserRecord
         try {
-          user = await this.deps.accounts.createUser({
+          user = await this.deps.rules.createUser({
             email: decision.email,
             emailVerified: decision.email !== null,
             name: profile.name ?? null,

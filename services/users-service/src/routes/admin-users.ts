@@ -1,3 +1,4 @@
+import { type AuditEventType, adminViewOf } from '@authpair/accounts'
 import {
   AdminCreateUserBodySchema,
   AdminPatchUserBodySchema,
@@ -7,22 +8,14 @@ import {
   ProblemSchema,
   UserIdParamsSchema,
 } from '@authpair/contracts'
-import { newId, recordAuditEvent, UniqueViolationError, type UserRecord } from '@authpair/db'
+import type { UserRecord } from '@authpair/db'
 import { auditClientOf } from '@authpair/db/fastify'
-import { passwordProblem } from '@authpair/passwords'
 import { HttpProblem } from '@authpair/service-kit'
 import type { FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { adminViewOf } from '../profiles.js'
 
 const security = [{ bearerAuth: [] }]
-const lastAdmin = () =>
-  new HttpProblem(
-    409,
-    'last_admin',
-    'This is the last active admin: make another admin first, so the console stays reachable.',
-  )
 const denied = { 401: ProblemSchema, 403: ProblemSchema }
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
@@ -44,22 +37,16 @@ const adminUserRoutes: FastifyPluginAsyncZod = async (fastify) => {
 
   const audit = (
     request: FastifyRequest,
-    type: string,
+    type: AuditEventType,
     userId: string,
     data?: Record<string, unknown>,
   ) =>
-    recordAuditEvent(
-      fastify.db,
-      {
-        type,
-        userId,
-        actorId: request.account?.id ?? null,
-        client: auditClientOf(request),
-        data,
-        at: new Date(),
-      },
-      (err) => request.log.error({ err }, 'could not record an audit event'),
-    )
+    fastify.auditTrail.record(type, {
+      userId,
+      actorId: request.account?.id ?? null,
+      client: auditClientOf(request),
+      data,
+    })
 
   const found = async (id: string): Promise<UserRecord> => {
     const user = await fastify.db.users.findById(id)
@@ -123,33 +110,13 @@ const adminUserRoutes: FastifyPluginAsyncZod = async (fastify) => {
     },
     async (request, reply) => {
       const body = request.body
-      if (body.password !== undefined) {
-        const problem = passwordProblem(body.password, { email: body.email })
-        if (problem) {
-          throw new HttpProblem(400, 'password_rejected', `The password ${problem}.`, {
-            errors: [{ path: 'body.password', message: problem }],
-          })
-        }
-      }
-      const now = new Date()
-      let user: UserRecord
-      try {
-        user = await fastify.db.users.create({
-          id: newId(),
-          email: body.email,
-          passwordHash: body.password ? await fastify.passwordHasher.hash(body.password) : null,
-          name: body.name ?? null,
-          role: body.role,
-          emailVerified: body.email_verified,
-          createdAt: now,
-          updatedAt: now,
-        })
-      } catch (error) {
-        if (error instanceof UniqueViolationError && error.constraint === 'users_email_key') {
-          throw new HttpProblem(409, 'email_taken', 'An account with this email already exists.')
-        }
-        throw error
-      }
+      const user = await fastify.accountRules.createUser({
+        email: body.email,
+        password: body.password,
+        name: body.name ?? null,
+        role: body.role,
+        emailVerified: body.email_verified,
+      })
       await audit(request, 'user_created', user.id, { role: user.role })
       reply.code(201)
       return adminViewOf(fastify.db, user)
@@ -175,21 +142,13 @@ const adminUserRoutes: FastifyPluginAsyncZod = async (fastify) => {
       },
     },
     async (request) => {
-      await found(request.params.id)
       const { role, is_active, name, email_verified } = request.body
-      const now = new Date()
-      const updated = await fastify.db.users.updateKeepingAnAdmin(request.params.id, {
+      const updated = await fastify.accountRules.updateAccount(request.params.id, {
         ...(role !== undefined ? { role } : {}),
         ...(is_active !== undefined ? { isActive: is_active } : {}),
         ...(name !== undefined ? { name } : {}),
         ...(email_verified !== undefined ? { emailVerified: email_verified } : {}),
-        updatedAt: now,
       })
-      if (updated === 'last_admin') throw lastAdmin()
-      if (!updated) throw new HttpProblem(404, 'not_found', 'No such user.')
-      if (is_active === false) {
-        await fastify.db.sessions.revokeAllForUser(updated.id, { now, reason: 'deactivated' })
-      }
       await audit(request, 'user_updated', updated.id, { changes: request.body })
       return adminViewOf(fastify.db, updated)
     },
@@ -213,11 +172,11 @@ const adminUserRoutes: FastifyPluginAsyncZod = async (fastify) => {
       },
     },
     async (request, reply) => {
-      const user = await found(request.params.id)
-      const deleted = await fastify.db.users.deleteKeepingAnAdmin(user.id)
-      if (deleted === 'last_admin') throw lastAdmin()
-      // The delete cascades to the sessions: every token of the user fails from now on.
-      await audit(request, 'user_deleted', user.id)
+      await fastify.accountRules.deleteAccount(
+        request.params.id,
+        auditClientOf(request),
+        request.account?.id ?? null,
+      )
       return reply.code(204).send(null)
     },
   )

@@ -1,20 +1,23 @@
+import { type Clock, isRecentSignIn, profileOf } from '@authpair/accounts'
 import {
   DeleteMeBodySchema,
   ProblemSchema,
   ProfileSchema,
   UpdateMeBodySchema,
 } from '@authpair/contracts'
-import { recordAuditEvent, type UserRecord } from '@authpair/db'
+import type { UserRecord } from '@authpair/db'
 import { auditClientOf } from '@authpair/db/fastify'
 import { HttpProblem } from '@authpair/service-kit'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { UsersConfig } from '../config.js'
-import { profileOf } from '../profiles.js'
 
 const security = [{ bearerAuth: [] }]
 
-const meRoutes: FastifyPluginAsyncZod<{ config: UsersConfig }> = async (fastify, { config }) => {
+const meRoutes: FastifyPluginAsyncZod<{ config: UsersConfig; now: Clock }> = async (
+  fastify,
+  { config, now },
+) => {
   fastify.addHook('preHandler', fastify.requireAccount)
 
   const account = (request: { account: UserRecord | null }) => {
@@ -52,7 +55,7 @@ const meRoutes: FastifyPluginAsyncZod<{ config: UsersConfig }> = async (fastify,
       const updated = await fastify.db.users.update(user.id, {
         ...(name !== undefined ? { name } : {}),
         ...(locale !== undefined ? { locale } : {}),
-        updatedAt: new Date(),
+        updatedAt: now(),
       })
       if (!updated) throw new HttpProblem(401, 'invalid_token', 'The account no longer exists.')
       return profileOf(fastify.db, updated)
@@ -82,23 +85,14 @@ const meRoutes: FastifyPluginAsyncZod<{ config: UsersConfig }> = async (fastify,
       const user = account(request)
       const password = request.body?.password
       if (password !== undefined) {
-        // A stolen access token must not become an online guessing oracle for the password.
-        await fastify.passwordConfirmLimit.assertUnder(user.id)
-        const ok = user.passwordHash
-          ? (await fastify.passwordHasher.verify(user.passwordHash, password)).valid
-          : false
-        if (!ok) {
-          await fastify.passwordConfirmLimit.recordFailure(user.id)
+        if (!(await fastify.accountRules.confirmCurrentPassword(user, password))) {
           throw new HttpProblem(401, 'invalid_credentials', 'The password is not correct.')
         }
       } else {
         // No password: only a session signed in moments ago may delete the account, so a stolen
         // long-lived session (or refresh token) cannot.
         const session = await fastify.db.sessions.findById(request.user?.sessionId ?? '')
-        const age = session
-          ? (Date.now() - session.createdAt.getTime()) / 1000
-          : Number.POSITIVE_INFINITY
-        if (age > config.RECENT_LOGIN_SECONDS) {
+        if (!isRecentSignIn(session, now(), config.RECENT_LOGIN_SECONDS)) {
           throw new HttpProblem(
             403,
             'recent_login_required',
@@ -106,20 +100,7 @@ const meRoutes: FastifyPluginAsyncZod<{ config: UsersConfig }> = async (fastify,
           )
         }
       }
-      const now = new Date()
-      const deleted = await fastify.db.users.deleteKeepingAnAdmin(user.id)
-      if (deleted === 'last_admin') {
-        throw new HttpProblem(
-          409,
-          'last_admin',
-          'You are the last active admin: make another admin before deleting this account.',
-        )
-      }
-      await recordAuditEvent(
-        fastify.db,
-        { type: 'user_deleted', userId: user.id, client: auditClientOf(request), at: now },
-        (err) => request.log.error({ err }, 'could not record an audit event'),
-      )
+      await fastify.accountRules.deleteAccount(user.id, auditClientOf(request))
       return reply.code(204).send(null)
     },
   )

@@ -1,4 +1,9 @@
-import { PasswordHasher, preloadPasswordList } from '@authpair/passwords'
+import { AccountRules, AuditTrail } from '@authpair/accounts'
+import {
+  type PasswordHasher,
+  passwordHasherFromConfig,
+  preloadPasswordList,
+} from '@authpair/passwords'
 import fp from 'fastify-plugin'
 import { AccountService } from '../../accounts/account-service.js'
 import type { AuthConfig } from '../../config.js'
@@ -6,6 +11,8 @@ import type { AuthConfig } from '../../config.js'
 declare module 'fastify' {
   interface FastifyInstance {
     accounts: AccountService
+    /** The account rules both services share (packages/accounts). */
+    accountRules: AccountRules
     passwordHasher: PasswordHasher
     /**
      * Runs work after the response (password/forgot): failures are logged, and closing the
@@ -15,15 +22,10 @@ declare module 'fastify' {
   }
 }
 
-/** The account rules (AccountService) and the password hasher they use. */
+/** The account rules (shared AccountRules, this service's AccountService) and the hasher. */
 export default fp<{ config: AuthConfig; now: () => Date }>(
   async (fastify, { config, now }) => {
-    const hasher = new PasswordHasher({
-      memoryKib: config.ARGON2_MEMORY_KIB,
-      iterations: config.ARGON2_ITERATIONS,
-      parallelism: config.ARGON2_PARALLELISM,
-      ...(config.ARGON2_MAX_CONCURRENCY ? { maxConcurrent: config.ARGON2_MAX_CONCURRENCY } : {}),
-    })
+    const hasher = passwordHasherFromConfig(config)
     preloadPasswordList()
     fastify.decorate('passwordHasher', hasher)
     const running = new Set<Promise<void>>()
@@ -37,6 +39,17 @@ export default fp<{ config: AuthConfig; now: () => Date }>(
     fastify.addHook('preClose', async () => {
       await Promise.all(running)
     })
+    const auditTrail = new AuditTrail(fastify.db, now, (err, type) =>
+      fastify.log.error({ err, type }, 'could not record an audit event'),
+    )
+    const rules = new AccountRules({
+      db: fastify.db,
+      hasher,
+      audit: auditTrail,
+      now,
+      passwordConfirmLimit: fastify.passwordConfirmLimit,
+    })
+    fastify.decorate('accountRules', rules)
     fastify.decorate(
       'accounts',
       new AccountService({
@@ -45,7 +58,8 @@ export default fp<{ config: AuthConfig; now: () => Date }>(
         hasher,
         accessTokens: fastify.accessTokens,
         throttle: fastify.signInThrottle,
-        passwordConfirmLimit: fastify.passwordConfirmLimit,
+        rules,
+        auditTrail,
         mailSeal: fastify.mailSeal,
         now,
         log: fastify.log,

@@ -1,3 +1,4 @@
+import { sessionAuthorizes } from '@authpair/accounts'
 import { JwtVerifyError } from '@authpair/jwt-verify'
 import { jwtVerifyPlugin } from '@authpair/jwt-verify/fastify'
 import { HttpProblem } from '@authpair/service-kit'
@@ -37,14 +38,9 @@ export default fp<{ config: AuthConfig; now: () => Date }>(
     })
 
     const sessionIsLive = async (request: FastifyRequest) => {
-      const sessionId = request.user?.sessionId
-      const session = sessionId ? await fastify.db.sessions.findById(sessionId) : undefined
-      if (
-        !session ||
-        session.revokedAt !== null ||
-        session.expiresAt.getTime() <= now().getTime() ||
-        session.userId !== request.user?.userId
-      ) {
+      const who = request.user
+      const session = who ? await fastify.db.sessions.findById(who.sessionId) : undefined
+      if (!who || !sessionAuthorizes(session, who.userId, now())) {
         request.user = null
         throw new HttpProblem(401, 'invalid_token', 'The session of this access token has ended.', {
           headers: { 'www-authenticate': 'Bearer error="invalid_token"' },

@@ -24,6 +24,7 @@ export default fp<{ config: AuthConfig; now: () => Date }>(
         config,
         providers,
         accounts: fastify.accounts,
+        rules: fastify.accountRules,
         cookieKey: fastify.cookieKey,
         now,
         log: fastify.log,

@@ -1,3 +1,4 @@
+import { DatabaseUnavailableError } from '@authpair/db'
 import fp from 'fastify-plugin'
 import type { AuthConfig } from '../../config.js'
 import { resolveKeyEncryptionKey } from '../../keys/key-encryption.js'
@@ -71,7 +72,7 @@ export default fp<SigningKeysOptions>(
     try {
       await start()
     } catch (error) {
-      if ((error as { code?: unknown }).code !== 'database_unavailable') throw error
+      if (!(error instanceof DatabaseUnavailableError)) throw error
       fastify.log.error(
         { err: error },
         'database unavailable at start-up: retrying the signing keys',

@@ -1,5 +1,6 @@
+import { AccountRules, AuditTrail, type Clock } from '@authpair/accounts'
 import type { UserRecord } from '@authpair/db'
-import { PasswordHasher } from '@authpair/passwords'
+import { type PasswordHasher, passwordHasherFromConfig } from '@authpair/passwords'
 import { HttpProblem } from '@authpair/service-kit'
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
@@ -19,6 +20,9 @@ declare module 'fastify' {
     requireAdmin: preHandlerAsyncHookHandler
     sessionStatus: SessionStatusCache
     passwordHasher: PasswordHasher
+    /** The account rules both services share (packages/accounts). */
+    accountRules: AccountRules
+    auditTrail: AuditTrail
   }
 }
 
@@ -27,8 +31,8 @@ const invalidToken = (detail: string) =>
     headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
   })
 
-export default fp<{ config: UsersConfig }>(
-  async (fastify, { config }) => {
+export default fp<{ config: UsersConfig; now: Clock }>(
+  async (fastify, { config, now }) => {
     const lookups = new Counter({
       name: 'users_revocation_lookups_total',
       help: 'Session revocation checks by where the answer came from (cache, database)',
@@ -37,17 +41,24 @@ export default fp<{ config: UsersConfig }>(
     })
     const sessions = new SessionStatusCache(fastify.db, {
       ttlMs: config.REVOCATION_CACHE_TTL_MS,
-      now: Date.now,
+      now,
       onLookup: (source) => lookups.inc({ source }),
     })
     fastify.decorate('sessionStatus', sessions)
+    const hasher = passwordHasherFromConfig(config)
+    fastify.decorate('passwordHasher', hasher)
+    const auditTrail = new AuditTrail(fastify.db, now, (err, type) =>
+      fastify.log.error({ err, type }, 'could not record an audit event'),
+    )
+    fastify.decorate('auditTrail', auditTrail)
     fastify.decorate(
-      'passwordHasher',
-      new PasswordHasher({
-        memoryKib: config.ARGON2_MEMORY_KIB,
-        iterations: config.ARGON2_ITERATIONS,
-        parallelism: config.ARGON2_PARALLELISM,
-        ...(config.ARGON2_MAX_CONCURRENCY ? { maxConcurrent: config.ARGON2_MAX_CONCURRENCY } : {}),
+      'accountRules',
+      new AccountRules({
+        db: fastify.db,
+        hasher,
+        audit: auditTrail,
+        now,
+        passwordConfirmLimit: fastify.passwordConfirmLimit,
       }),
     )
     fastify.decorateRequest('account', null)

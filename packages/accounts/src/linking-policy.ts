@@ -62,8 +62,3 @@ export function decideFederatedAccount(facts: FederatedAccountFacts): FederatedA
     ? { action: 'create', email, pendingEmail: null }
     : { action: 'create', email: null, pendingEmail: email }
 }
-
-/** One mailbox, one account: addresses are stored and compared trimmed and lower-cased. */
-export function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase()
-}

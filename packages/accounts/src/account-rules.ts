@@ -1,0 +1,172 @@
+import {
+  type AuditClient,
+  type Database,
+  isSessionLive,
+  newId,
+  type SessionRecord,
+  UniqueViolationError,
+  type UserPatch,
+  type UserRecord,
+} from '@authpair/db'
+import type { PasswordHasher } from '@authpair/passwords'
+import { passwordProblem } from '@authpair/passwords'
+import { HttpProblem, type RateLimit } from '@authpair/service-kit'
+import type { AuditTrail } from './audit-trail.js'
+import type { Clock } from './clock.js'
+import { normalizeEmail } from './email.js'
+
+export interface AccountRulesDeps {
+  db: Database
+  hasher: PasswordHasher
+  audit: AuditTrail
+  now: Clock
+  /** Wrong current passwords per signed-in user (the same count in both services). */
+  passwordConfirmLimit: RateLimit
+}
+
+export interface NewAccount {
+  /** Null for an account a provider made without vouching for an address. */
+  email: string | null
+  password?: string | undefined
+  name?: string | null | undefined
+  role?: 'user' | 'admin'
+  emailVerified?: boolean
+}
+
+const lastAdmin = () =>
+  new HttpProblem(
+    409,
+    'last_admin',
+    'This is the last active admin: make another admin first, so the admin API stays reachable.',
+  )
+
+/**
+ * The rules about accounts both services apply, each written once: how an account is made and
+ * removed, what an admin may change, whether a session still authorizes its bearer, and the
+ * check of a signed-in user's current password. Routes translate HTTP to these calls.
+ */
+export class AccountRules {
+  constructor(private readonly deps: AccountRulesDeps) {}
+
+  /**
+   * Makes an account: the password rules and hash when there is a password, the insert, a
+   * taken address as 409 email_taken. Every way an account comes to be goes through here.
+   */
+  async createUser(input: NewAccount): Promise<UserRecord> {
+    const email = input.email === null ? null : normalizeEmail(input.email)
+    if (input.password !== undefined) this.assertAcceptablePassword(input.password, email)
+    const now = this.deps.now()
+    try {
+      return await this.deps.db.users.create({
+        id: newId(),
+        email,
+        emailVerified: email !== null && (input.emailVerified ?? false),
+        passwordHash:
+          input.password === undefined ? null : await this.deps.hasher.hash(input.password),
+        name: input.name?.slice(0, 200) ?? null,
+        role: input.role ?? 'user',
+        createdAt: now,
+        updatedAt: now,
+      })
+    } catch (error) {
+      if (error instanceof UniqueViolationError && error.constraint === 'users_email_key') {
+        throw new HttpProblem(409, 'email_taken', 'An account with this email already exists.')
+      }
+      throw error
+    }
+  }
+
+  /** 400 password_rejected unless the password meets the rules (NIST SP 800-63B). */
+  assertAcceptablePassword(password: string, email: string | null, field = 'password'): void {
+    const problem = passwordProblem(password, { email: email ?? '' })
+    if (problem) {
+      throw new HttpProblem(400, 'password_rejected', `The password ${problem}.`, {
+        errors: [{ path: `body.${field}`, message: problem }],
+      })
+    }
+  }
+
+  /**
+   * An admin's change to an account (role, activity, name, verification): never takes the last
+   * active admin away (409 last_admin); deactivating ends every session at once. 404 for an
+   * unknown id.
+   */
+  async updateAccount(
+    userId: string,
+    change: Omit<UserPatch, 'updatedAt' | 'passwordHash' | 'email'>,
+  ): Promise<UserRecord> {
+    const now = this.deps.now()
+    const updated = await this.deps.db.users.updateKeepingAnAdmin(userId, {
+      ...change,
+      updatedAt: now,
+    })
+    if (updated === 'last_admin') throw lastAdmin()
+    if (!updated) throw new HttpProblem(404, 'not_found', 'No such user.')
+    if (change.isActive === false) {
+      await this.deps.db.sessions.revokeAllForUser(userId, { now, reason: 'deactivated' })
+    }
+    return updated
+  }
+
+  /**
+   * Removes an account and, by cascade, its identities, sessions and tokens, so every token of
+   * it fails from now on; never the last active admin (409 last_admin). 404 for an unknown id.
+   * Audited as user_deleted, by `actorId` when an admin did it.
+   */
+  async deleteAccount(
+    userId: string,
+    client: AuditClient,
+    actorId: string | null = null,
+  ): Promise<void> {
+    const deleted = await this.deps.db.users.deleteKeepingAnAdmin(userId)
+    if (deleted === 'last_admin') throw lastAdmin()
+    if (!deleted) throw new HttpProblem(404, 'not_found', 'No such user.')
+    await this.deps.audit.record('user_deleted', { userId, actorId, client })
+  }
+
+  /**
+   * Checks a signed-in user's current password (password change, account deletion), limited
+   * per user so a stolen access token is not an online guessing oracle: 429 past the limit,
+   * even for the right password. An account without a password costs the same work.
+   */
+  async confirmCurrentPassword(user: UserRecord, password: string): Promise<boolean> {
+    const limit = this.deps.passwordConfirmLimit
+    await limit.assertUnder(user.id)
+    let valid = false
+    if (user.passwordHash) {
+      valid = (await this.deps.hasher.verify(user.passwordHash, password)).valid
+    } else {
+      await this.deps.hasher.burn(password)
+    }
+    if (valid) await limit.clear(user.id)
+    else await limit.recordFailure(user.id)
+    return valid
+  }
+}
+
+/**
+ * Whether a session was signed in to at most `maxAgeSeconds` ago: what a sensitive change asks
+ * for instead of the password (deleting the account; later, changing a second factor), so a
+ * stolen long-lived session or refresh token is not enough.
+ */
+export function isRecentSignIn(
+  session: Pick<SessionRecord, 'createdAt'> | undefined,
+  now: Date,
+  maxAgeSeconds: number,
+): boolean {
+  return (
+    session !== undefined && now.getTime() - session.createdAt.getTime() <= maxAgeSeconds * 1000
+  )
+}
+
+/**
+ * Whether a session still authorizes a bearer token that names it: live (isSessionLive, from
+ * the data layer, where refresh rotation uses it too) and the token's own subject's.
+ */
+export function sessionAuthorizes(
+  session: Pick<SessionRecord, 'userId' | 'revokedAt' | 'expiresAt'> | undefined,
+  userId: string,
+  now: Date,
+): boolean {
+  return session !== undefined && session.userId === userId && isSessionLive(session, now)
+}

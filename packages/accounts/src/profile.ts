@@ -1,0 +1,34 @@
+import type { AdminUser, Profile, ProviderId, Role } from '@authpair/contracts'
+import type { Database, UserRecord } from '@authpair/db'
+
+/** A user row as the API shows it: never the password hash, never is_active to the user. */
+export function toProfile(user: UserRecord, providers: readonly ProviderId[] = []): Profile {
+  return {
+    id: user.id,
+    email: user.email,
+    email_verified: user.emailVerified,
+    name: user.name,
+    locale: user.locale,
+    role: user.role as Role,
+    created_at: user.createdAt.toISOString(),
+    providers: [...providers],
+  }
+}
+
+/** The profile with its linked providers (one read of identities). */
+export async function profileOf(db: Database, user: UserRecord): Promise<Profile> {
+  const identities = await db.identities.listForUser(user.id)
+  return toProfile(
+    user,
+    identities.map((i) => i.provider as ProviderId),
+  )
+}
+
+/** What an admin sees of a user: the profile, whether it is active, when it last changed. */
+export async function adminViewOf(db: Database, user: UserRecord): Promise<AdminUser> {
+  return {
+    ...(await profileOf(db, user)),
+    is_active: user.isActive,
+    updated_at: user.updatedAt.toISOString(),
+  }
+}

@@ -1,0 +1,36 @@
+import { z } from 'zod'
+
+/**
+ * Every event the audit trail records: one closed list, so a typo is a type error and the admin
+ * API can document the list. Add new ones; never rename one (stored rows keep the old name).
+ */
+export const AUDIT_EVENT_TYPES = [
+  // accounts
+  'user_registered',
+  'user_created',
+  'user_updated',
+  'user_deleted',
+  'role_changed',
+  'email_verified',
+  'account_claimed',
+  // sign-in
+  'login_succeeded',
+  'login_failed',
+  'sign_in_locked',
+  'oauth_failed',
+  'identity_linked',
+  'identity_unlinked',
+  // passwords
+  'password_reset_requested',
+  'password_reset',
+  'password_changed',
+  'password_change_failed',
+  // sessions and keys
+  'refresh_token_reused',
+  'session_revoked',
+  'sessions_revoked',
+  'key_rotated',
+] as const
+
+export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number]
+export const AuditEventTypeSchema = z.enum(AUDIT_EVENT_TYPES).meta({ id: 'AuditEventType' })
