@@ -1,26 +1,12 @@
-import { desc, eq, sql } from 'drizzle-orm'
+import { desc, eq } from 'drizzle-orm'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import type { AuditEventRecord, NewAuditEvent } from '../records.js'
 import * as schema from '../schema/sqlite.js'
 import type { AuditEventRepository } from './audit-event-repository.js'
+import { preparedInsert } from './sqlite-insert.js'
 
 const events = schema.auditEvents
-const p = sql.placeholder
-const prepareInsert = (db: BetterSQLite3Database<typeof schema>) =>
-  db
-    .insert(events)
-    .values({
-      id: p('id'),
-      type: p('type'),
-      userId: p('userId'),
-      actorId: p('actorId'),
-      ip: p('ip'),
-      userAgent: p('userAgent'),
-      requestId: p('requestId'),
-      data: p('data'),
-      createdAt: p('createdAt'),
-    })
-    .prepare()
+const prepareInsert = (db: BetterSQLite3Database<typeof schema>) => preparedInsert(db, events)
 
 export class SqliteAuditEventRepository implements AuditEventRepository {
   constructor(private readonly db: BetterSQLite3Database<typeof schema>) {}
@@ -30,17 +16,7 @@ export class SqliteAuditEventRepository implements AuditEventRepository {
 
   async record(event: NewAuditEvent): Promise<void> {
     this.insert ??= prepareInsert(this.db)
-    this.insert.run({
-      id: event.id,
-      type: event.type,
-      userId: event.userId ?? null,
-      actorId: event.actorId ?? null,
-      ip: event.ip ?? null,
-      userAgent: event.userAgent ?? null,
-      requestId: event.requestId ?? null,
-      data: event.data ?? null,
-      createdAt: event.createdAt,
-    })
+    this.insert.run(event)
   }
 
   async listForUser(userId: string, limit: number): Promise<AuditEventRecord[]> {

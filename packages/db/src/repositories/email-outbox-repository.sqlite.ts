@@ -4,9 +4,9 @@ import type { EmailOutboxRecord, NewEmailOutbox } from '../records.js'
 import * as schema from '../schema/sqlite.js'
 import { abandonedMail, dueMail } from './conditions.js'
 import type { AbandonedMail, EmailOutboxRepository } from './email-outbox-repository.js'
+import { preparedInsert } from './sqlite-insert.js'
 
 const { emailOutbox } = schema
-const p = sql.placeholder
 
 /**
  * One mail into the outbox, as a prepared statement (build it once the table exists): used by
@@ -15,41 +15,8 @@ const p = sql.placeholder
 export function prepareMailInsert(
   db: BetterSQLite3Database<typeof schema>,
 ): (mail: NewEmailOutbox) => void {
-  const insert = db
-    .insert(emailOutbox)
-    .values({
-      id: p('id'),
-      kind: p('kind'),
-      toAddress: p('toAddress'),
-      subject: p('subject'),
-      textBody: p('textBody'),
-      htmlBody: p('htmlBody'),
-      createdAt: p('createdAt'),
-      attempts: p('attempts'),
-      nextAttemptAt: p('nextAttemptAt'),
-      // A nullable time goes in as SQL (epoch ms or null): drizzle's timestamp encoder does not
-      // accept the null a placeholder may carry.
-      lockedUntil: sql`${p('lockedUntilMs')}`,
-      sentAt: sql`${p('sentAtMs')}`,
-      lastError: p('lastError'),
-    })
-    .prepare()
-  return (mail) => {
-    insert.run({
-      id: mail.id,
-      kind: mail.kind,
-      toAddress: mail.toAddress,
-      subject: mail.subject,
-      textBody: mail.textBody ?? null,
-      htmlBody: mail.htmlBody ?? null,
-      createdAt: mail.createdAt,
-      attempts: mail.attempts ?? (emailOutbox.attempts.default as number),
-      nextAttemptAt: mail.nextAttemptAt,
-      lockedUntilMs: mail.lockedUntil?.getTime() ?? null,
-      sentAtMs: mail.sentAt?.getTime() ?? null,
-      lastError: mail.lastError ?? null,
-    })
-  }
+  const insert = preparedInsert(db, emailOutbox)
+  return (mail) => insert.run(mail)
 }
 
 export class SqliteEmailOutboxRepository implements EmailOutboxRepository {

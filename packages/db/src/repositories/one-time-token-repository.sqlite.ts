@@ -5,6 +5,7 @@ import * as schema from '../schema/sqlite.js'
 import { activeToken, unusedTokensOf } from './conditions.js'
 import { prepareMailInsert } from './email-outbox-repository.sqlite.js'
 import type { OneTimePurpose, OneTimeTokenRepository } from './one-time-token-repository.js'
+import { preparedInsert } from './sqlite-insert.js'
 
 const { oneTimeTokens } = schema
 const p = sql.placeholder
@@ -23,22 +24,7 @@ const prepareIssue = (db: BetterSQLite3Database<typeof schema>) => ({
       ),
     )
     .prepare(),
-  insertToken: db
-    .insert(oneTimeTokens)
-    .values({
-      id: p('id'),
-      userId: p('userId'),
-      purpose: p('purpose'),
-      tokenHash: p('tokenHash'),
-      createdAt: p('createdAt'),
-      expiresAt: p('expiresAt'),
-      // A nullable time goes in as SQL (epoch ms or null): drizzle's timestamp encoder does not
-      // accept the null a placeholder may carry.
-      usedAt: sql`${p('usedAtMs')}`,
-      data: p('data'),
-    })
-    .returning()
-    .prepare(),
+  insertToken: preparedInsert(db, oneTimeTokens),
   insertMail: prepareMailInsert(db),
 })
 
@@ -59,17 +45,7 @@ export class SqliteOneTimeTokenRepository implements OneTimeTokenRepository {
           userId: token.userId,
           purpose: token.purpose,
         })
-        const row = statements.insertToken.get({
-          id: token.id,
-          userId: token.userId,
-          purpose: token.purpose,
-          tokenHash: token.tokenHash,
-          createdAt: token.createdAt,
-          expiresAt: token.expiresAt,
-          usedAtMs: token.usedAt?.getTime() ?? null,
-          data: token.data ?? null,
-        })
-        if (!row) throw new Error('one-time token insert returned no row')
+        const row = statements.insertToken.get(token)
         if (mail) statements.insertMail(mail)
         return row
       },

@@ -12,6 +12,7 @@ import {
   type RotationOutcome,
   type SessionRepository,
 } from './session-repository.js'
+import { preparedInsert } from './sqlite-insert.js'
 
 const { sessions, refreshTokens } = schema
 const p = sql.placeholder
@@ -35,29 +36,8 @@ const prepareRotation = (db: BetterSQLite3Database<typeof schema>) => ({
     .set({ rotatedAt: sql`${p('nowMs')}`, replacedBy: sql`${p('replacedBy')}` })
     .where(eq(refreshTokens.id, p('id')))
     .prepare(),
-  insertToken: db
-    .insert(refreshTokens)
-    .values({
-      id: p('id'),
-      sessionId: p('sessionId'),
-      tokenHash: p('tokenHash'),
-      createdAt: p('createdAt'),
-      expiresAt: p('expiresAt'),
-    })
-    .prepare(),
-  insertSession: db
-    .insert(sessions)
-    .values({
-      id: p('id'),
-      userId: p('userId'),
-      createdAt: p('createdAt'),
-      lastUsedAt: p('lastUsedAt'),
-      expiresAt: p('expiresAt'),
-      userAgent: p('userAgent'),
-      ip: p('ip'),
-    })
-    .returning()
-    .prepare(),
+  insertToken: preparedInsert(db, refreshTokens),
+  insertSession: preparedInsert(db, sessions),
   touchSession: db
     .update(sessions)
     .set({ lastUsedAt: sql`${p('nowMs')}` })
@@ -87,23 +67,8 @@ export class SqliteSessionRepository implements SessionRepository {
     const statements = this.statements
     return this.db.transaction(
       () => {
-        const created = statements.insertSession.get({
-          id: session.id,
-          userId: session.userId,
-          createdAt: session.createdAt,
-          lastUsedAt: session.lastUsedAt,
-          expiresAt: session.expiresAt,
-          userAgent: session.userAgent ?? null,
-          ip: session.ip ?? null,
-        })
-        if (!created) throw new Error('session insert returned no row')
-        statements.insertToken.run({
-          id: firstToken.id,
-          sessionId: created.id,
-          tokenHash: firstToken.tokenHash,
-          createdAt: firstToken.createdAt,
-          expiresAt: firstToken.expiresAt,
-        })
+        const created = statements.insertSession.get(session)
+        statements.insertToken.run({ ...firstToken, sessionId: created.id })
         return created
       },
       { behavior: 'immediate' },

@@ -3,6 +3,7 @@ import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import type { NewUser, UserRecord } from '../records.js'
 import * as schema from '../schema/sqlite.js'
 import { userListFilter } from './conditions.js'
+import { preparedInsert } from './sqlite-insert.js'
 import {
   removesLastAdmin,
   type UserListQuery,
@@ -23,23 +24,7 @@ const prepareByEmail = (db: BetterSQLite3Database<typeof schema>) =>
     .where(eq(schema.users.email, sql.placeholder('email')))
     .prepare()
 
-const prepareCreate = (db: BetterSQLite3Database<typeof schema>) =>
-  db
-    .insert(schema.users)
-    .values({
-      id: sql.placeholder('id'),
-      email: sql.placeholder('email'),
-      emailVerified: sql.placeholder('emailVerified'),
-      passwordHash: sql.placeholder('passwordHash'),
-      name: sql.placeholder('name'),
-      locale: sql.placeholder('locale'),
-      role: sql.placeholder('role'),
-      isActive: sql.placeholder('isActive'),
-      createdAt: sql.placeholder('createdAt'),
-      updatedAt: sql.placeholder('updatedAt'),
-    })
-    .returning()
-    .prepare()
+const prepareCreate = (db: BetterSQLite3Database<typeof schema>) => preparedInsert(db, schema.users)
 
 /** better-sqlite3 is synchronous: each method runs one statement and resolves with its result. */
 export class SqliteUserRepository implements UserRepository {
@@ -62,22 +47,7 @@ export class SqliteUserRepository implements UserRepository {
   }
 
   async create(user: NewUser): Promise<UserRecord> {
-    // A prepared insert binds every column: an omitted one takes the schema's own default.
-    const { emailVerified, role, isActive } = schema.users
-    const row = this.statements.create.get({
-      id: user.id,
-      email: user.email,
-      emailVerified: user.emailVerified ?? (emailVerified.default as boolean),
-      passwordHash: user.passwordHash ?? null,
-      name: user.name ?? null,
-      locale: user.locale ?? null,
-      role: user.role ?? (role.default as string),
-      isActive: user.isActive ?? (isActive.default as boolean),
-      createdAt: user.createdAt,
-      updatedAt: user.updatedAt,
-    })
-    if (!row) throw new Error('user insert returned no row')
-    return row
+    return this.statements.create.get(user)
   }
 
   async findById(id: string): Promise<UserRecord | undefined> {
