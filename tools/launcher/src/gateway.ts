@@ -1,6 +1,6 @@
 /**
  * The development gateway: the stand-in for nginx that `pnpm start` runs on one port. Same
- * routes as DESIGN.md's gateway rules; the production gateway is nginx (nginx/).
+ * routes as docs/design.md's gateway rules; the production gateway is nginx (nginx/).
  */
 import type { IncomingHttpHeaders } from 'node:http'
 import { isIP } from 'node:net'
