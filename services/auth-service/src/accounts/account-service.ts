@@ -49,8 +49,9 @@ const INVALID_CREDENTIALS = 'The email or password is not correct.'
 const INVALID_REFRESH = 'The refresh token is not valid.'
 
 /**
- * Registration, sign-in, refresh rotation, sessions and password change: the business rules,
- * written once against the data-access layer. Routes only translate HTTP to these calls.
+ * Accounts (creation, registration, email verification, claims), sign-in, refresh rotation,
+ * sessions, and password change and reset: the business rules, written once against the
+ * data-access layer. Routes only translate HTTP to these calls.
  */
 export class AccountService {
   constructor(private readonly deps: AccountServiceDeps) {}
@@ -76,7 +77,7 @@ export class AccountService {
 
   /**
    * Makes a user: the password rules and hash when there is a password, the insert, a taken
-   * address as 409 email_taken. Every way an account comes to be goes through here.
+   * address as 409 email_taken. Every way the auth-service makes an account goes through here.
    */
   async createUser(input: {
     email: string | null
