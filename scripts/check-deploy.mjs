@@ -1,17 +1,37 @@
 #!/usr/bin/env node
 /**
- * The Docker images cannot be built here (no Docker engine), so CI runs the step their build
- * stage runs — `pnpm --filter <service> deploy --prod` — and starts each service from that
- * output alone, in an empty directory, until /health and /ready answer. The output must hold
- * only production dependencies.
+ * The Docker images cannot be built here (no Docker engine), so CI runs the step the build stage
+ * of the root Dockerfile runs for each service, `pnpm --filter @authpair/<SERVICE> deploy --prod`,
+ * and starts each service from that output alone, in an empty directory, with the image's CMD
+ * flags, until /health and /ready answer. The output must hold only production dependencies.
+ * The deploy step and the CMD are read from the Dockerfile: when either changes shape, this
+ * fails, rather than going on checking a step the images no longer run.
  */
 import { execFileSync, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const dockerfile = readFileSync(fileURLToPath(new URL('../Dockerfile', import.meta.url)), 'utf8')
+// biome-ignore lint/suspicious/noTemplateCurlyInString: the Dockerfile's shell variable, verbatim
+const deployStep = 'pnpm --filter "@authpair/${SERVICE}" deploy --prod /out'
+if (!dockerfile.includes(deployStep)) {
+  console.error(`deploy check FAILED: the Dockerfile no longer runs \`${deployStep}\``)
+  process.exit(1)
+}
+// CMD ["node", ...flags, "dist/server.js"], relative to WORKDIR /app (the deploy output).
+const cmd = JSON.parse(dockerfile.match(/^CMD (\[.*\])$/m)?.[1] ?? 'null')
+if (cmd?.[0] !== 'node') {
+  console.error('deploy check FAILED: the Dockerfile has no CMD ["node", ..., "<script>"]')
+  process.exit(1)
+}
+const nodeFlags = cmd.slice(1, -1)
+const entry = cmd.at(-1)
 
 const work = mkdtempSync(join(tmpdir(), 'authpair-deploy-'))
+// name: the Dockerfile's SERVICE; port: this check's own, clear of a development server's.
 const services = [
   { name: 'auth-service', port: 39101 },
   { name: 'users-service', port: 39102 },
@@ -35,7 +55,7 @@ try {
         stdio: 'inherit',
       })
     }
-    const child = spawn(process.execPath, [join(out, 'dist/server.js')], {
+    const child = spawn(process.execPath, [...nodeFlags, join(out, entry)], {
       cwd: mkdtempSync(join(work, 'cwd-')),
       env: {
         PATH: process.env.PATH,

@@ -4,8 +4,8 @@
  *
  * PostgreSQL is TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/test); each test
  * file creates and drops its own database there. When it cannot be reached, the PostgreSQL run
- * is skipped with a loud banner, unless REQUIRE_POSTGRES=1 (set by .ci/run), which makes that
- * a failure. The last line is the total, as "N passed, N failed".
+ * is skipped with a loud banner, unless REQUIRE_POSTGRES=1 (set by CI, scripts/ci-steps.sh),
+ * which makes that a failure. The last line is the total, as "N passed, N failed".
  */
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'

@@ -32,7 +32,7 @@ import {
 import { type Row, renderReport } from './report.js'
 
 /**
- * Node flags of the services' start command (Dockerfile CMD, `pnpm start`): a young generation
+ * Node flags of the services' start command (the Dockerfile's CMD, `pnpm start`): a young generation
  * of 2 x 8 MiB instead of V8's 2 x 16 MiB keeps ~16 MB off each service's RSS, at no measured
  * CPU cost (bench/README.md).
  */
@@ -95,7 +95,7 @@ async function main(): Promise<void> {
       RATE_LIMIT_REFRESH_PER_IP: unlimited,
       RATE_LIMIT_FORGOT_PER_IP: unlimited,
     }
-    // The services start the way their images start them (the Dockerfiles' CMD);
+    // The services start the way their images start them (the Dockerfile's CMD);
     // BENCH_NODE_FLAGS overrides that, for A/B runs of a runtime flag.
     const nodeFlags =
       process.env.BENCH_NODE_FLAGS !== undefined

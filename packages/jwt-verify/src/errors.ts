@@ -1,7 +1,7 @@
 /**
- * One error class per failure, each with a stable `code` (panva/jose's pattern): a caller
- * `switch`es on `error.code`. Every verification failure is safe to report as 401 invalid_token;
- * only `jwks_unavailable` means "we could not check" (503).
+ * One error class, JwtVerifyError, whose stable `code` names the failure (a closed union, so a
+ * caller's `switch` on `error.code` narrows). Every verification failure is safe to report as
+ * 401 invalid_token; only `jwks_unavailable` means "we could not check" (503).
  */
 export type JwtVerifyErrorCode =
   | 'token_missing'

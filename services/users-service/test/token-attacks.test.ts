@@ -5,7 +5,7 @@
  * token must get the same answer from both: 401 problem+json `invalid_token`. Then the
  * users-service is pointed at a hostile JWKS server (a real node:http listener) that is huge,
  * slow, silent, malformed, redirecting, symmetric or kid-less: it must answer a 401 or a 503
- * `service_unavailable` (no keys could be had, DESIGN.md: verifiers never guess), in bounded
+ * `service_unavailable` (no keys could be had, docs/design.md: verifiers never guess), in bounded
  * time, never a 5xx of its own and never a hang.
  *
  * Single-service cases that already exist elsewhere are not repeated here: jwt-verify's own
@@ -309,7 +309,7 @@ describe('3. a refresh token is not an access token, and the other way round', (
         body: parse(await res.text()),
         ms: 0,
       })
-      // DESIGN.md: 401 invalid_refresh_token, whatever was presented.
+      // docs/design.md: 401 invalid_refresh_token, whatever was presented.
       expectProblem(answer, 401, 'invalid_refresh_token')
     }
     // The failed attempts neither revoked nor rotated anything.

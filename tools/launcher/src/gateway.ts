@@ -1,6 +1,6 @@
 /**
  * The development gateway: the stand-in for nginx that `pnpm start` runs on one port. Same
- * routes as DESIGN.md's gateway rules; the production gateway is nginx (nginx/).
+ * routes as docs/design.md's gateway rules; the production gateway is nginx (nginx/).
  */
 import type { IncomingHttpHeaders } from 'node:http'
 import { isIP } from 'node:net'
@@ -13,7 +13,10 @@ export interface GatewayOptions {
   usersUpstream: string
   /** Client addresses (exact IPs) allowed to reach /admin/. Default loopback only. */
   adminAllowIps: readonly string[]
-  /** Largest request body passed on, bytes. Default 1 MiB (nginx's client_max_body_size). */
+  /**
+   * Largest request body passed on, bytes. Default 1 MiB, nginx's own default; the production
+   * gateway's is 256 KiB (nginx/authpair/serve.conf).
+   */
   bodyLimitBytes?: number
   /** Upstream response timeout, milliseconds. Default 30000. */
   upstreamTimeoutMs?: number

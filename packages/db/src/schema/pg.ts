@@ -184,7 +184,7 @@ export const auditEvents = pgTable(
   'audit_events',
   {
     id: text('id').primaryKey(),
-    /** e.g. login_succeeded, login_failed, refresh_reuse_detected, key_rotated */
+    /** e.g. login_succeeded, login_failed, refresh_token_reused, key_rotated */
     type: text('type').notNull(),
     /** Kept after the user is deleted: the trail outlives the account. */
     userId: text('user_id'),

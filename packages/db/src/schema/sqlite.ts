@@ -4,7 +4,7 @@
  * that both infer the same row types, and test/schema-parity.test.ts compares them column by
  * column at run time. Change one, change both, then `pnpm db:generate`.
  *
- * Conventions shared with the SQLite twin: ids are app-generated UUIDv7 text; timestamps are
+ * Conventions shared with the PostgreSQL twin: ids are app-generated UUIDv7 text; timestamps are
  * set by the application (its clock, so tests can shift time) and read back as Date; no
  * database-side `now()` defaults.
  */
@@ -177,7 +177,7 @@ export const auditEvents = sqliteTable(
   'audit_events',
   {
     id: text('id').primaryKey(),
-    /** e.g. login_succeeded, login_failed, refresh_reuse_detected, key_rotated */
+    /** e.g. login_succeeded, login_failed, refresh_token_reused, key_rotated */
     type: text('type').notNull(),
     /** Kept after the user is deleted: the trail outlives the account. */
     userId: text('user_id'),

@@ -56,8 +56,9 @@ const INVALID_CREDENTIALS = 'The email or password is not correct.'
 const INVALID_REFRESH = 'The refresh token is not valid.'
 
 /**
- * Registration, sign-in, refresh rotation, sessions and password change: the business rules,
- * written once against the data-access layer. Routes only translate HTTP to these calls.
+ * The auth-service's flows over the shared account rules (@authpair/accounts): registration,
+ * email verification and claims, sign-in, refresh rotation, sessions, password change and
+ * reset, and the mail each sends. Routes only translate HTTP to these calls.
  */
 export class AccountService {
   constructor(private readonly deps: AccountServiceDeps) {}

@@ -1,6 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto'
 
-/** 256 bits from the CSPRNG, base64url: refresh tokens, and later reset and login codes. */
+/**
+ * 256 bits from the CSPRNG, base64url: refresh tokens, the tokens of reset and verification
+ * links, and OAuth login codes.
+ */
 export function newOpaqueToken(): string {
   return randomBytes(32).toString('base64url')
 }
