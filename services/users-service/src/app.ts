@@ -41,7 +41,7 @@ export const usersApp: FastifyPluginAsync<UsersAppOptions> = async (fastify, opt
     poolMax: config.DB_POOL_MAX,
     queryTimeoutMs: config.DB_QUERY_TIMEOUT_MS,
   })
-  await fastify.register(authentication, { config })
+  await fastify.register(authentication, { config, now })
   await fastify.register(rateLimitStore, { config })
   await fastify.register(accounts, { config, now })
   // Readiness is the database (and Redis, which the limits need): the JWKS is fetched lazily,

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto'
+import { normalizeEmail } from '@authpair/accounts'
 import type { RateLimit } from '@authpair/service-kit'
 
 /** Accounts are keyed by a hash of the normalized address: no address is written to Redis. */
 export function accountKey(email: string): string {
-  return createHash('sha256').update(email.trim().toLowerCase()).digest('base64url')
+  return createHash('sha256').update(normalizeEmail(email)).digest('base64url')
 }
 
 /**

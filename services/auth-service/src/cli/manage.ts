@@ -122,7 +122,7 @@ async function main(args: string[]): Promise<void> {
       return
     }
     if (command === 'sessions' && rest[0] === 'revoke') {
-      const email = rest[1]?.trim().toLowerCase()
+      const email = rest[1] === undefined ? undefined : normalizeEmail(rest[1])
       if (!email) throw new UsageError('sessions revoke needs an email')
       const user = await app.db.users.findByEmail(email)
       if (!user) throw new UsageError(`no user ${email}`)

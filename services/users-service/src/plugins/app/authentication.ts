@@ -1,3 +1,4 @@
+import type { Clock } from '@authpair/accounts'
 import { jwtVerifyPlugin } from '@authpair/jwt-verify/fastify'
 import fp from 'fastify-plugin'
 import { Counter } from 'prom-client'
@@ -7,8 +8,8 @@ import type { UsersConfig } from '../../config.js'
  * Access-token verification against the auth-service's JWKS (packages/jwt-verify), exactly as
  * any other internal service does it. JWKS trouble is logged and counted in /metrics.
  */
-export default fp<{ config: UsersConfig }>(
-  async (fastify, { config }) => {
+export default fp<{ config: UsersConfig; now: Clock }>(
+  async (fastify, { config, now }) => {
     const fetches = new Counter({
       name: 'users_jwks_fetches_total',
       help: 'JWKS fetches by outcome (ok, failed_stale: failed while cached keys kept serving, failed_empty)',
@@ -17,6 +18,7 @@ export default fp<{ config: UsersConfig }>(
     })
     await fastify.register(jwtVerifyPlugin, {
       jwksUrl: config.JWKS_URL,
+      now: () => now().getTime(),
       issuer: config.ISSUER,
       audience: config.JWT_AUDIENCE,
       algorithms: config.JWT_ALGORITHMS,
