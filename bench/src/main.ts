@@ -15,10 +15,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { migrateDatabase, parseDatabaseUrl } from '@authpair/db'
-import { createTestDatabase, type TestDatabase } from '@authpair/db/testing'
 import { createVerifier } from '@authpair/jwt-verify'
 import type autocannon from 'autocannon'
+import { type BenchDatabase, createBenchDatabase } from './database.js'
 import { type LoadResult, load } from './load.js'
 import {
   freePort,
@@ -71,17 +70,11 @@ async function main(): Promise<void> {
   )
 
   const work = mkdtempSync(join(tmpdir(), 'authpair-bench-'))
-  let database: TestDatabase | undefined
+  let database: BenchDatabase | undefined
   const running: Started[] = []
   try {
-    let databaseUrl: string
-    if (dialect === 'postgres') {
-      database = await createTestDatabase('postgres')
-      databaseUrl = database.url
-    } else {
-      databaseUrl = join(work, 'bench.db')
-      await migrateDatabase(parseDatabaseUrl(databaseUrl))
-    }
+    database = await createBenchDatabase(dialect, { root, work })
+    const databaseUrl = database.url
     const unlimited = '1000000000'
     const serviceEnv = {
       DATABASE_URL: databaseUrl,

@@ -1,109 +1,94 @@
 /**
- * A users-service under test, next to a real auth-service listening on a loopback port: both on
- * one fresh database of the run's dialect (TEST_DB), as in production. Tokens come from the
- * auth-service's own issuer; the users-service fetches the JWKS over real HTTP.
+ * A users-service under test on one fresh database of the run's dialect (TEST_DB), paired with a
+ * stand-in issuer in place of the auth-service: the users-service fetches its JWKS over real
+ * HTTP, and a signed-in user is what the auth-service leaves behind, a user row, a session row
+ * and an access token for that session. The same behaviours against the real auth-service, and
+ * everything that spans both services, are in e2e/.
  */
-import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { buildAuthApp, loadAuthConfig } from '@authpair/auth-service'
+import { createHash, randomBytes } from 'node:crypto'
 import { newId } from '@authpair/db'
 import { createTestDatabase, type TestDatabase } from '@authpair/db/testing'
-import type { FastifyInstance, onRouteHookHandler } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { buildUsersApp, loadUsersConfig } from '../src/app.js'
+import { type StandInIssuer, startStandInIssuer } from './support/stand-in-issuer.js'
 
 export const PASSWORD = 'cobalt-willow-parade-31'
 
 export interface Pair {
-  auth: FastifyInstance
   users: FastifyInstance
-  authUrl: string
+  issuer: StandInIssuer
   database: TestDatabase
-  /** Creates a user (password PASSWORD) signed in through the auth-service: a real session. */
+  /** Creates a user (password PASSWORD) with a session that started now, and its access token. */
   userWithToken(
     role?: 'user' | 'admin',
-  ): Promise<{ userId: string; token: string; refreshToken: string; email: string }>
+  ): Promise<{ userId: string; sessionId: string; token: string; email: string }>
   close(): Promise<void>
 }
 
-export interface PairOptions {
-  /** Extra auth-service environment, over the defaults below. */
-  authEnv?: Record<string, string>
-  /** Fastify onRoute hooks per service (test instrumentation, e.g. counting handler calls). */
-  onRoute?: { auth?: onRouteHookHandler; users?: onRouteHookHandler }
-}
+/** The auth-service's session lifetime default (SESSION_ABSOLUTE_TTL_SECONDS), 30 days. */
+const SESSION_TTL_MS = 30 * 86_400_000
 
-export async function startPair(
-  usersEnv: Record<string, string> = {},
-  options: PairOptions = {},
-): Promise<Pair> {
+export async function startUsersService(usersEnv: Record<string, string> = {}): Promise<Pair> {
   const database = await createTestDatabase()
-  const dataDir = mkdtempSync(join(tmpdir(), 'authpair-users-'))
-  const auth = await buildAuthApp({
-    config: loadAuthConfig({
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      DATABASE_URL: database.url,
-      DATA_DIR: dataDir,
-      KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
-      // No suite here is about rate limiting, and some make many attempts from one address
-      // (the fuzz test signs the same account in thousands of times): limits far out of reach.
-      RATE_LIMIT_LOGIN_PER_IP: '1000000',
-      RATE_LIMIT_LOGIN_PER_ACCOUNT: '1000000',
-      RATE_LIMIT_REGISTER_PER_IP: '1000000',
-      RATE_LIMIT_REFRESH_PER_IP: '1000000',
-      RATE_LIMIT_FORGOT_PER_IP: '1000000',
-      RATE_LIMIT_FORGOT_PER_EMAIL: '1000000',
-      RATE_LIMIT_FORGOT_PER_EMAIL_IP: '1000000',
-      RATE_LIMIT_LOGIN_PER_ACCOUNT_IP: '1000000',
-      RATE_LIMIT_PASSWORD_CONFIRM_PER_USER: '1000000',
-      RATE_LIMIT_VERIFY_RESEND_PER_USER: '1000000',
-      ...options.authEnv,
-    }),
-    ...(options.onRoute?.auth ? { onRoute: options.onRoute.auth } : {}),
+  const config = loadUsersConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: database.url,
+    RATE_LIMIT_PASSWORD_CONFIRM_PER_USER: '1000000',
+    ...usersEnv,
   })
-  const authUrl = await auth.listen({ host: '127.0.0.1', port: 0 })
-  const users = await buildUsersApp({
-    config: loadUsersConfig({
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      DATABASE_URL: database.url,
-      JWKS_URL: `${authUrl}/auth/.well-known/jwks.json`,
-      RATE_LIMIT_PASSWORD_CONFIRM_PER_USER: '1000000',
-      ...usersEnv,
-    }),
-    ...(options.onRoute?.users ? { onRoute: options.onRoute.users } : {}),
+  const issuer = await startStandInIssuer({
+    issuer: config.ISSUER,
+    audience: config.JWT_AUDIENCE,
+    // The longest the users-service accepts: the auth-service's ACCESS_TOKEN_TTL_SECONDS default.
+    ttlSeconds: config.JWT_MAX_LIFETIME_SECONDS,
   })
+  const users = await buildUsersApp({ config: { ...config, JWKS_URL: issuer.jwksUrl } })
   await users.ready()
   return {
-    auth,
     users,
-    authUrl,
+    issuer,
     database,
     async userWithToken(role = 'user') {
       const now = new Date()
       const email = `${newId()}@example.com`
-      const user = await auth.db.users.create({
+      const user = await users.db.users.create({
         id: newId(),
         email,
         role,
-        passwordHash: await auth.passwordHasher.hash(PASSWORD),
+        passwordHash: await users.passwordHasher.hash(PASSWORD),
         createdAt: now,
         updatedAt: now,
       })
-      const pair = await auth.accounts.startSession(user, {
-        ip: '127.0.0.1',
-        userAgent: 'vitest',
-        requestId: newId(),
+      const session = await users.db.sessions.create(
+        {
+          id: newId(),
+          userId: user.id,
+          createdAt: now,
+          lastUsedAt: now,
+          expiresAt: new Date(now.getTime() + SESSION_TTL_MS),
+          userAgent: 'vitest',
+          ip: '127.0.0.1',
+        },
+        {
+          id: newId(),
+          // Only the auth-service ever reads refresh tokens: this one is never handed out.
+          tokenHash: createHash('sha256').update(randomBytes(32)).digest('base64url'),
+          createdAt: now,
+          expiresAt: new Date(now.getTime() + SESSION_TTL_MS),
+        },
+      )
+      const token = await issuer.accessToken({
+        userId: user.id,
+        sessionId: session.id,
+        role: user.role,
       })
-      return { userId: user.id, token: pair.access_token, refreshToken: pair.refresh_token, email }
+      return { userId: user.id, sessionId: session.id, token, email }
     },
     async close() {
       await users.close()
-      await auth.close()
+      await issuer.close()
       await database.drop()
-      rmSync(dataDir, { recursive: true, force: true })
     },
   }
 }

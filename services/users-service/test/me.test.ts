@@ -1,10 +1,10 @@
 import { generateKeyPair, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Pair, startPair } from './helper.js'
+import { type Pair, startUsersService } from './helper.js'
 
 let pair: Pair
 beforeAll(async () => {
-  pair = await startPair()
+  pair = await startUsersService()
 })
 afterAll(async () => pair?.close())
 
@@ -34,7 +34,7 @@ describe('GET /users/me', () => {
     expect(res.json().code).toBe('invalid_token')
   })
 
-  it('returns the profile for a genuine token from the auth-service, without secrets', async () => {
+  it('returns the profile for a genuine token, without secrets', async () => {
     const { token, userId, email } = await pair.userWithToken()
     const res = await me(`Bearer ${token}`)
     expect(res.statusCode).toBe(200)
@@ -53,15 +53,15 @@ describe('GET /users/me', () => {
 
   it('refuses a genuine token of a user who has since been deleted', async () => {
     const { token, userId } = await pair.userWithToken()
-    await pair.auth.db.users.delete(userId)
+    await pair.users.db.users.delete(userId)
     const res = await me(`Bearer ${token}`)
     expect(res.statusCode).toBe(401)
     expect(res.json().code).toBe('invalid_token')
   })
 
-  it('refuses a token signed by a key the auth-service never published', async () => {
+  it('refuses a token signed by a key the issuer never published', async () => {
     const { privateKey } = await generateKeyPair('RS256')
-    const kid = pair.auth.keys.activeKey().kid
+    const kid = pair.issuer.kid
     const forged = await new SignJWT({ sid: 's', role: 'admin' })
       .setProtectedHeader({ alg: 'RS256', kid, typ: 'at+jwt' })
       .setIssuer('http://localhost:8080')

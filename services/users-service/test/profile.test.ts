@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SessionStatusCache } from '../src/session-status-cache.js'
-import { PASSWORD, type Pair, startPair } from './helper.js'
+import { PASSWORD, type Pair, startUsersService } from './helper.js'
 
 let pair: Pair
 beforeAll(async () => {
-  pair = await startPair({ REVOCATION_CACHE_TTL_MS: '0' })
+  pair = await startUsersService({ REVOCATION_CACHE_TTL_MS: '0' })
 })
 afterAll(async () => pair?.close())
 
@@ -56,17 +56,15 @@ describe('PATCH /users/me', () => {
 })
 
 describe('immediate revocation (REVOCATION_CHECK)', () => {
-  it('stops accepting a token as soon as its session is logged out', async () => {
-    const { token, refreshToken } = await pair.userWithToken()
+  // Through the auth-service's POST /auth/logout: e2e/test/account-changes.test.ts.
+  it('stops accepting a token as soon as its session is revoked', async () => {
+    const { token, sessionId } = await pair.userWithToken()
     expect(
       (await pair.users.inject({ method: 'GET', url: '/users/me', headers: as(token) })).statusCode,
     ).toBe(200)
-    const logout = await pair.auth.inject({
-      method: 'POST',
-      url: '/auth/logout',
-      payload: { refresh_token: refreshToken },
-    })
-    expect(logout.statusCode).toBe(204)
+    expect(
+      await pair.users.db.sessions.revoke(sessionId, { now: new Date(), reason: 'logout' }),
+    ).toBe(true)
     const after = await pair.users.inject({ method: 'GET', url: '/users/me', headers: as(token) })
     expect(after.statusCode).toBe(401)
     expect(after.json().code).toBe('invalid_token')
@@ -117,7 +115,7 @@ describe('DELETE /users/me', () => {
   })
 
   it('deletes the account with the password: sessions end, the data is gone', async () => {
-    const { token, userId, refreshToken } = await pair.userWithToken()
+    const { token, userId, sessionId } = await pair.userWithToken()
     const res = await pair.users.inject({
       method: 'DELETE',
       url: '/users/me',
@@ -129,12 +127,8 @@ describe('DELETE /users/me', () => {
     expect(
       (await pair.users.inject({ method: 'GET', url: '/users/me', headers: as(token) })).statusCode,
     ).toBe(401)
-    const refresh = await pair.auth.inject({
-      method: 'POST',
-      url: '/auth/token/refresh',
-      payload: { refresh_token: refreshToken },
-    })
-    expect(refresh.statusCode).toBe(401)
+    expect(await pair.users.db.sessions.findById(sessionId)).toBeUndefined()
+    // Its refresh token refused by the auth-service: e2e/test/account-changes.test.ts.
   })
 
   it('accepts a session signed in moments ago instead of the password', async () => {
@@ -147,7 +141,7 @@ describe('DELETE /users/me', () => {
 
 describe('DELETE /users/me with wrong passwords', () => {
   it('stops guessing with a stolen access token (429 past the limit, even for the right one)', async () => {
-    const limited = await startPair({ RATE_LIMIT_PASSWORD_CONFIRM_PER_USER: '3' })
+    const limited = await startUsersService({ RATE_LIMIT_PASSWORD_CONFIRM_PER_USER: '3' })
     try {
       const { token, userId } = await limited.userWithToken()
       const remove = (password: string) =>
@@ -171,7 +165,7 @@ describe('DELETE /users/me with wrong passwords', () => {
 
 describe('DELETE /users/me with an old session', () => {
   it('asks for the password (403 recent_login_required)', async () => {
-    const strict = await startPair({ RECENT_LOGIN_SECONDS: '0' })
+    const strict = await startUsersService({ RECENT_LOGIN_SECONDS: '0' })
     try {
       const { token, userId } = await strict.userWithToken()
       await new Promise((r) => setTimeout(r, 5)) // the session is now older than 0 s

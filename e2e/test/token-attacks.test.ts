@@ -10,17 +10,18 @@
  *
  * Single-service cases that already exist elsewhere are not repeated here: jwt-verify's own
  * attack list (packages/jwt-verify/test/verifier.test.ts, against a mock key server), the
- * users-service's junk bearers and unknown-key forgery (me.test.ts), the role checks of the
- * admin routes (admin-users.test.ts, key-rotation.test.ts).
+ * users-service's junk bearers and unknown-key forgery (users-service/test/me.test.ts), the role
+ * checks of the admin routes (users-service/test/admin-users.test.ts,
+ * auth-service/test/key-rotation.test.ts).
  *
  * Every attack request is counted; the last test prints and checks the tally.
  */
 import { createHmac, type KeyObject, randomUUID, sign } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
+import { buildUsersApp, loadUsersConfig } from '@authpair/users-service'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildUsersApp, loadUsersConfig } from '../src/app.js'
 import { PASSWORD, type Pair, startPair } from './helper.js'
 
 let pair: Pair

@@ -13,9 +13,11 @@ import { freePort } from '@authpair/service-kit/testing'
 import { generateKeyPair, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
-const authJs = fileURLToPath(new URL('../../auth-service/dist/server.js', import.meta.url))
-const manageJs = fileURLToPath(new URL('../../auth-service/dist/cli/manage.js', import.meta.url))
-const usersJs = fileURLToPath(new URL('../dist/server.js', import.meta.url))
+// The entry points the images start (each service's Dockerfile CMD), built by `pnpm build`.
+const services = new URL('../../services/', import.meta.url)
+const authJs = fileURLToPath(new URL('auth-service/dist/server.js', services))
+const manageJs = fileURLToPath(new URL('auth-service/dist/cli/manage.js', services))
+const usersJs = fileURLToPath(new URL('users-service/dist/server.js', services))
 
 let database: TestDatabase
 let dataDir: string

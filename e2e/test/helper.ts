@@ -1,0 +1,110 @@
+/**
+ * Both services in-process, as their packages export them: a real auth-service listening on a
+ * loopback port and a users-service, on one fresh database of the run's dialect (TEST_DB), as in
+ * production. Tokens come from the auth-service's own issuer; the users-service fetches the JWKS
+ * over real HTTP. Only this package builds both: a service's own tests never need the other.
+ */
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { buildAuthApp, loadAuthConfig } from '@authpair/auth-service'
+import { newId } from '@authpair/db'
+import { createTestDatabase, type TestDatabase } from '@authpair/db/testing'
+import { buildUsersApp, loadUsersConfig } from '@authpair/users-service'
+import type { FastifyInstance, onRouteHookHandler } from 'fastify'
+
+export const PASSWORD = 'cobalt-willow-parade-31'
+
+export interface Pair {
+  auth: FastifyInstance
+  users: FastifyInstance
+  authUrl: string
+  database: TestDatabase
+  /** Creates a user (password PASSWORD) signed in through the auth-service: a real session. */
+  userWithToken(
+    role?: 'user' | 'admin',
+  ): Promise<{ userId: string; token: string; refreshToken: string; email: string }>
+  close(): Promise<void>
+}
+
+export interface PairOptions {
+  /** Extra auth-service environment, over the defaults below. */
+  authEnv?: Record<string, string>
+  /** Fastify onRoute hooks per service (test instrumentation, e.g. counting handler calls). */
+  onRoute?: { auth?: onRouteHookHandler; users?: onRouteHookHandler }
+}
+
+export async function startPair(
+  usersEnv: Record<string, string> = {},
+  options: PairOptions = {},
+): Promise<Pair> {
+  const database = await createTestDatabase()
+  const dataDir = mkdtempSync(join(tmpdir(), 'authpair-users-'))
+  const auth = await buildAuthApp({
+    config: loadAuthConfig({
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      DATABASE_URL: database.url,
+      DATA_DIR: dataDir,
+      KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
+      // No suite here is about rate limiting, and some make many attempts from one address
+      // (the fuzz test signs the same account in thousands of times): limits far out of reach.
+      RATE_LIMIT_LOGIN_PER_IP: '1000000',
+      RATE_LIMIT_LOGIN_PER_ACCOUNT: '1000000',
+      RATE_LIMIT_REGISTER_PER_IP: '1000000',
+      RATE_LIMIT_REFRESH_PER_IP: '1000000',
+      RATE_LIMIT_FORGOT_PER_IP: '1000000',
+      RATE_LIMIT_FORGOT_PER_EMAIL: '1000000',
+      RATE_LIMIT_FORGOT_PER_EMAIL_IP: '1000000',
+      RATE_LIMIT_LOGIN_PER_ACCOUNT_IP: '1000000',
+      RATE_LIMIT_PASSWORD_CONFIRM_PER_USER: '1000000',
+      RATE_LIMIT_VERIFY_RESEND_PER_USER: '1000000',
+      ...options.authEnv,
+    }),
+    ...(options.onRoute?.auth ? { onRoute: options.onRoute.auth } : {}),
+  })
+  const authUrl = await auth.listen({ host: '127.0.0.1', port: 0 })
+  const users = await buildUsersApp({
+    config: loadUsersConfig({
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      DATABASE_URL: database.url,
+      JWKS_URL: `${authUrl}/auth/.well-known/jwks.json`,
+      RATE_LIMIT_PASSWORD_CONFIRM_PER_USER: '1000000',
+      ...usersEnv,
+    }),
+    ...(options.onRoute?.users ? { onRoute: options.onRoute.users } : {}),
+  })
+  await users.ready()
+  return {
+    auth,
+    users,
+    authUrl,
+    database,
+    async userWithToken(role = 'user') {
+      const now = new Date()
+      const email = `${newId()}@example.com`
+      const user = await auth.db.users.create({
+        id: newId(),
+        email,
+        role,
+        passwordHash: await auth.passwordHasher.hash(PASSWORD),
+        createdAt: now,
+        updatedAt: now,
+      })
+      const pair = await auth.accounts.startSession(user, {
+        ip: '127.0.0.1',
+        userAgent: 'vitest',
+        requestId: newId(),
+      })
+      return { userId: user.id, token: pair.access_token, refreshToken: pair.refresh_token, email }
+    },
+    async close() {
+      await users.close()
+      await auth.close()
+      await database.drop()
+      rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
