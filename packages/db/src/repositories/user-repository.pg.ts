@@ -1,25 +1,34 @@
-import { and, asc, eq, type SQL, sql } from 'drizzle-orm'
+import { and, asc, eq, ne, or, type SQL, sql } from 'drizzle-orm'
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
 import type { NewUser, UserRecord } from '../records.js'
 import * as schema from '../schema/pg.js'
 import { userListFilter } from './conditions.js'
 import {
   removesAdminPower,
+  removesLastAdmin,
   type UserListQuery,
   type UserPatch,
   type UserRepository,
 } from './user-repository.js'
 
-/**
- * The row being changed is not an active admin, or another active admin exists (their rows
- * locked until this statement's transaction ends).
- */
-function keepsAnotherAdmin(id: string): SQL {
+/** The row is not an active admin: removing admin power from it cannot leave none. */
+function notAnActiveAdmin(): SQL | undefined {
   const { users } = schema
-  return sql`(${users.role} <> 'admin' or not ${users.isActive} or exists (
-    select 1 from ${users} as another
-    where another.role = 'admin' and another.is_active and another.id <> ${id}
-    for update))`
+  return or(ne(users.role, 'admin'), eq(users.isActive, false))
+}
+
+type Transaction = Parameters<Parameters<PostgresJsDatabase<typeof schema>['transaction']>[0]>[0]
+
+/** The active admins' ids, their rows locked in id order until the transaction ends. */
+async function lockActiveAdmins(tx: Transaction): Promise<string[]> {
+  const { users } = schema
+  const rows = await tx
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.role, 'admin'), eq(users.isActive, true)))
+    .orderBy(asc(users.id))
+    .for('update')
+  return rows.map((r) => r.id)
 }
 
 export class PgUserRepository implements UserRepository {
@@ -65,32 +74,44 @@ export class PgUserRepository implements UserRepository {
     return row
   }
 
-  // One statement each, not a transaction: a transaction holds a pooled connection of its own
-  // for four round trips, and under load it waits for a connection to drain first (a demotion
-  // amid a burst of admin requests answered after all of them). The guard locks the other
-  // active admins' rows (FOR UPDATE in the sub-select), so of two admins demoting each other at
-  // once the second waits, re-reads the first's row (READ COMMITTED), and finds no other admin.
+  // A change that cannot take the last admin away (the patch keeps admin power, or the user is
+  // not an active admin) is one statement that locks only the user's row. Otherwise the active
+  // admins are locked first, always in id order, then the user's row: of two admins demoting
+  // each other the second waits and then finds no other admin, and the lock order is the same
+  // for every guarded change, so they cannot deadlock. (One statement whose WHERE locked the
+  // other admins did deadlock: a statement waiting on the user's row re-checks its WHERE after
+  // the wait, taking the admins' locks while holding that row.)
   async updateKeepingAnAdmin(
     id: string,
     patch: UserPatch,
   ): Promise<UserRecord | undefined | 'last_admin'> {
-    const guarded = removesAdminPower(patch)
+    const { users } = schema
+    const unguarded = removesAdminPower(patch) ? notAnActiveAdmin() : undefined
     const [row] = await this.db
-      .update(schema.users)
+      .update(users)
       .set(patch)
-      .where(and(eq(schema.users.id, id), guarded ? keepsAnotherAdmin(id) : undefined))
+      .where(and(eq(users.id, id), unguarded))
       .returning()
-    if (row || !guarded) return row
-    return (await this.findById(id)) ? 'last_admin' : undefined
+    if (row || !unguarded) return row
+    return this.db.transaction(async (tx) => {
+      if (removesLastAdmin(await lockActiveAdmins(tx), id, patch)) return 'last_admin'
+      const [updated] = await tx.update(users).set(patch).where(eq(users.id, id)).returning()
+      return updated
+    })
   }
 
   async deleteKeepingAnAdmin(id: string): Promise<boolean | 'last_admin'> {
-    const rows = await this.db
-      .delete(schema.users)
-      .where(and(eq(schema.users.id, id), keepsAnotherAdmin(id)))
-      .returning({ id: schema.users.id })
-    if (rows.length > 0) return true
-    return (await this.findById(id)) ? 'last_admin' : false
+    const { users } = schema
+    const gone = await this.db
+      .delete(users)
+      .where(and(eq(users.id, id), notAnActiveAdmin()))
+      .returning({ id: users.id })
+    if (gone.length > 0) return true
+    return this.db.transaction(async (tx) => {
+      if (removesLastAdmin(await lockActiveAdmins(tx), id, null)) return 'last_admin'
+      const rows = await tx.delete(users).where(eq(users.id, id)).returning({ id: users.id })
+      return rows.length > 0
+    })
   }
 
   async list(query: UserListQuery): Promise<UserRecord[]> {
