@@ -49,6 +49,16 @@ export const portSchema = (defaultPort: number) =>
     .max(65535, 'must be between 0 and 65535')
     .default(defaultPort)
 
+const flagSchema = z.enum(['true', 'false'], { message: 'must be true or false' })
+
+/** `true` or `false` from the environment, as a boolean; unset means `defaultValue`. */
+export const booleanSchema = (defaultValue: boolean) =>
+  flagSchema.default(defaultValue ? 'true' : 'false').transform((value) => value === 'true')
+
+/** `true` or `false`, with no default: undefined when unset (a default that depends on more). */
+export const optionalBooleanSchema = () =>
+  flagSchema.transform((value) => value === 'true').optional()
+
 /** A comma-separated list, trimmed, empty entries dropped. */
 export const listSchema = (defaultValue: string) =>
   z
@@ -79,10 +89,7 @@ export const baseConfigShape = {
     z.array(z.string().regex(IP_OR_CIDR, 'must list IP addresses or CIDR ranges (never "true")')),
   ),
   /** Serve Swagger UI and the OpenAPI JSON. The gateway restricts them in production. */
-  DOCS_ENABLED: z
-    .enum(['true', 'false'], { message: 'must be true or false' })
-    .default('true')
-    .transform((value) => value === 'true'),
+  DOCS_ENABLED: booleanSchema(true),
   /** Milliseconds in-flight requests get to finish after SIGTERM before the process exits. */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
   /** Largest request body, bytes. */

@@ -1,10 +1,12 @@
 export {
   type BaseConfig,
   baseConfigShape,
+  booleanSchema,
   ConfigError,
   httpUrlSchema,
   listSchema,
   loadConfig,
+  optionalBooleanSchema,
   portSchema,
   rateLimitConfigShape,
 } from './config-loader.js'

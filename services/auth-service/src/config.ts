@@ -6,9 +6,11 @@ import { databaseUrlSchema, dbPoolMaxSchema, dbQueryTimeoutMsSchema } from '@aut
 import { argon2ConfigShape } from '@authpair/passwords'
 import {
   baseConfigShape,
+  booleanSchema,
   httpUrlSchema,
   listSchema,
   loadConfig,
+  optionalBooleanSchema,
   portSchema,
   rateLimitConfigShape,
 } from '@authpair/service-kit'
@@ -104,10 +106,7 @@ export const AuthConfigSchema = z
       .max(30 * 86_400)
       .default(2 * 86_400),
     /** Run the outbox sender in this process. */
-    OUTBOX_WORKER_ENABLED: z
-      .enum(['true', 'false'], { message: 'must be true or false' })
-      .default('true')
-      .transform((value) => value === 'true'),
+    OUTBOX_WORKER_ENABLED: booleanSchema(true),
     /** How often the outbox is polled, ms. */
     OUTBOX_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
     /** First retry of a failed mail after this many ms; it doubles per attempt. */
@@ -147,10 +146,7 @@ export const AuthConfigSchema = z
      * Refuse /auth/oauth/:provider/authorize without the client app's PKCE code_challenge
      * (S256), so every login code needs the app's code_verifier. Default: true in production.
      */
-    OAUTH_REQUIRE_APP_PKCE: z
-      .enum(['true', 'false'], { message: 'must be true or false' })
-      .transform((value) => value === 'true')
-      .optional(),
+    OAUTH_REQUIRE_APP_PKCE: optionalBooleanSchema(),
     /** A login code (what the callback hands the client) works once, for this many seconds. */
     OAUTH_LOGIN_CODE_TTL_SECONDS: z.coerce.number().int().min(10).max(600).default(60),
     /** Google (OpenID Connect): enabled by client id and secret; endpoints overridable. */
@@ -174,10 +170,7 @@ export const AuthConfigSchema = z
     GITHUB_API_URL: httpUrlSchema.default('https://api.github.com'),
 
     /** Login refuses unverified accounts with 403 email_not_verified. */
-    REQUIRE_EMAIL_VERIFICATION: z
-      .enum(['true', 'false'], { message: 'must be true or false' })
-      .default('false')
-      .transform((value) => value === 'true'),
+    REQUIRE_EMAIL_VERIFICATION: booleanSchema(false),
 
     ...rateLimitConfigShape,
     /** Logins per client address per minute, whatever the account. */

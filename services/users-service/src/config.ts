@@ -6,6 +6,7 @@ import { databaseUrlSchema, dbPoolMaxSchema, dbQueryTimeoutMsSchema } from '@aut
 import { argon2ConfigShape } from '@authpair/passwords'
 import {
   baseConfigShape,
+  booleanSchema,
   httpUrlSchema,
   listSchema,
   loadConfig,
@@ -52,10 +53,7 @@ export const UsersConfigSchema = z.object({
    * Check on every request that the token's session has not been revoked (logout, password
    * change, admin action), so revocation bites within REVOCATION_CACHE_TTL_MS, not at expiry.
    */
-  REVOCATION_CHECK: z
-    .enum(['true', 'false'], { message: 'must be true or false' })
-    .default('true')
-    .transform((value) => value === 'true'),
+  REVOCATION_CHECK: booleanSchema(true),
   /** How long a "session is live" answer is reused, milliseconds (revoked answers are kept). */
   REVOCATION_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
   /** DELETE /users/me without the password needs a sign-in at most this many seconds old. */

@@ -105,24 +105,13 @@ export class AccountService {
     address: string,
     acceptLanguage?: string,
   ): Promise<void> {
-    const now = this.deps.now()
-    const ttl = this.deps.config.EMAIL_VERIFY_TTL_SECONDS
-    const token = newOpaqueToken()
-    await this.deps.db.oneTimeTokens.issue(
-      {
-        id: newId(),
-        userId: user.id,
-        purpose: 'email_verify',
-        tokenHash: hashOpaqueToken(token),
-        createdAt: now,
-        expiresAt: new Date(now.getTime() + ttl * 1000),
-        data: JSON.stringify({ email: address }),
-      },
-      this.mail('email_verify', user, address, acceptLanguage, {
-        link: this.link(this.deps.config.EMAIL_VERIFY_PATH, token),
-        minutes: Math.round(ttl / 60),
-      }),
-    )
+    await this.mailOneTimeLink(user, address, acceptLanguage, {
+      purpose: 'email_verify',
+      kind: 'email_verify',
+      ttlSeconds: this.deps.config.EMAIL_VERIFY_TTL_SECONDS,
+      path: this.deps.config.EMAIL_VERIFY_PATH,
+      data: { email: address },
+    })
   }
 
   /**
@@ -139,23 +128,12 @@ export class AccountService {
       await this.audit('password_reset_requested', user?.id ?? null, client, { known: false })
       return
     }
-    const now = this.deps.now()
-    const ttl = this.deps.config.PASSWORD_RESET_TTL_SECONDS
-    const token = newOpaqueToken()
-    await this.deps.db.oneTimeTokens.issue(
-      {
-        id: newId(),
-        userId: user.id,
-        purpose: 'password_reset',
-        tokenHash: hashOpaqueToken(token),
-        createdAt: now,
-        expiresAt: new Date(now.getTime() + ttl * 1000),
-      },
-      this.mail('password_reset', user, user.email, acceptLanguage, {
-        link: this.link(this.deps.config.PASSWORD_RESET_PATH, token),
-        minutes: Math.round(ttl / 60),
-      }),
-    )
+    await this.mailOneTimeLink(user, user.email, acceptLanguage, {
+      purpose: 'password_reset',
+      kind: 'password_reset',
+      ttlSeconds: this.deps.config.PASSWORD_RESET_TTL_SECONDS,
+      path: this.deps.config.PASSWORD_RESET_PATH,
+    })
     await this.audit('password_reset_requested', user.id, client, { known: true })
   }
 
@@ -308,6 +286,41 @@ export class AccountService {
       400,
       'invalid_token',
       'The link is not valid: it is unknown, expired or used.',
+    )
+  }
+
+  /**
+   * Issues a one-time token (256 bits, stored hashed, voiding the user's older ones of the same
+   * purpose) and, in the same transaction, the mail that carries its link.
+   */
+  private async mailOneTimeLink(
+    user: UserRecord,
+    address: string,
+    acceptLanguage: string | undefined,
+    link: {
+      purpose: 'email_verify' | 'password_reset'
+      kind: MailKind
+      ttlSeconds: number
+      path: string
+      data?: Record<string, unknown>
+    },
+  ): Promise<void> {
+    const now = this.deps.now()
+    const token = newOpaqueToken()
+    await this.deps.db.oneTimeTokens.issue(
+      {
+        id: newId(),
+        userId: user.id,
+        purpose: link.purpose,
+        tokenHash: hashOpaqueToken(token),
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + link.ttlSeconds * 1000),
+        ...(link.data ? { data: JSON.stringify(link.data) } : {}),
+      },
+      this.mail(link.kind, user, address, acceptLanguage, {
+        link: this.link(link.path, token),
+        minutes: Math.round(link.ttlSeconds / 60),
+      }),
     )
   }
 
