@@ -6,6 +6,7 @@ import type { CallGuard, Database, DatabaseOptions } from './database.js'
 import { DEFAULT_QUERY_TIMEOUT_MS, translatingErrors } from './database.js'
 import { translatePgError } from './errors.js'
 import { PgAuditEventRepository } from './repositories/audit-event-repository.pg.js'
+import { PgClientRepository } from './repositories/client-repository.pg.js'
 import { PgEmailOutboxRepository } from './repositories/email-outbox-repository.pg.js'
 import { PgIdentityRepository } from './repositories/identity-repository.pg.js'
 import { PgOneTimeTokenRepository } from './repositories/one-time-token-repository.pg.js'
@@ -132,6 +133,7 @@ export function openPostgres(url: string, options: DatabaseOptions = {}): Databa
     identities: repository(new PgIdentityRepository(db)),
     oneTimeTokens: repository(new PgOneTimeTokenRepository(db)),
     emailOutbox: repository(new PgEmailOutboxRepository(db)),
+    clients: repository(new PgClientRepository(db)),
     async ping() {
       try {
         await guard(async () => {

@@ -7,6 +7,7 @@ import type { Database, DatabaseOptions } from './database.js'
 import { translatingErrors } from './database.js'
 import { translateSqliteError } from './errors.js'
 import { SqliteAuditEventRepository } from './repositories/audit-event-repository.sqlite.js'
+import { SqliteClientRepository } from './repositories/client-repository.sqlite.js'
 import { SqliteEmailOutboxRepository } from './repositories/email-outbox-repository.sqlite.js'
 import { SqliteIdentityRepository } from './repositories/identity-repository.sqlite.js'
 import { SqliteOneTimeTokenRepository } from './repositories/one-time-token-repository.sqlite.js'
@@ -67,6 +68,7 @@ export function openSqlite(path: string, options: DatabaseOptions = {}): Databas
     identities: translatingErrors(new SqliteIdentityRepository(db), translate),
     oneTimeTokens: translatingErrors(new SqliteOneTimeTokenRepository(db), translate),
     emailOutbox: translatingErrors(new SqliteEmailOutboxRepository(db), translate),
+    clients: translatingErrors(new SqliteClientRepository(db), translate),
     async ping() {
       handle.prepare('select 1').get()
     },

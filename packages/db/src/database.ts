@@ -1,4 +1,5 @@
 import type { AuditEventRepository } from './repositories/audit-event-repository.js'
+import type { ClientRepository } from './repositories/client-repository.js'
 import type { EmailOutboxRepository } from './repositories/email-outbox-repository.js'
 import type { IdentityRepository } from './repositories/identity-repository.js'
 import type { OneTimeTokenRepository } from './repositories/one-time-token-repository.js'
@@ -21,6 +22,7 @@ export interface Database {
   readonly identities: IdentityRepository
   readonly oneTimeTokens: OneTimeTokenRepository
   readonly emailOutbox: EmailOutboxRepository
+  readonly clients: ClientRepository
   /** Resolves when the database answers a trivial query; rejects with the reason otherwise. */
   ping(): Promise<void>
   /** Closes the pool (PostgreSQL) or the file handle (SQLite). Idempotent. */

@@ -24,9 +24,11 @@ export { MIGRATIONS_FOLDER, type MigrationResult, migrateDatabase } from './migr
 export { openDatabase } from './open-database.js'
 export type {
   AuditEventRecord,
+  ClientRecord,
   EmailOutboxRecord,
   IdentityRecord,
   NewAuditEvent,
+  NewClient,
   NewEmailOutbox,
   NewIdentity,
   NewOneTimeToken,
@@ -41,6 +43,7 @@ export type {
   UserRecord,
 } from './records.js'
 export type { AuditEventRepository } from './repositories/audit-event-repository.js'
+export type { ClientPatch, ClientRepository } from './repositories/client-repository.js'
 export type {
   AbandonedMail,
   EmailOutboxRepository,

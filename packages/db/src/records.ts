@@ -21,3 +21,5 @@ export type EmailOutboxRecord = typeof pg.emailOutbox.$inferSelect
 export type NewEmailOutbox = typeof pg.emailOutbox.$inferInsert
 export type AuditEventRecord = typeof pg.auditEvents.$inferSelect
 export type NewAuditEvent = typeof pg.auditEvents.$inferInsert
+export type ClientRecord = typeof pg.clients.$inferSelect
+export type NewClient = typeof pg.clients.$inferInsert

@@ -136,5 +136,9 @@ describe(`every column round-trips through the repositories on ${testDialect()}`
     const key = fullRow(pg.signingKeys)
     await db.signingKeys.insert(key as never)
     expectAllStored(await rowById('signingKeys', String(key.kid), 'kid'), key)
+
+    const client = fullRow(pg.clients)
+    expectAllStored((await db.clients.create(client as never)) as never, client)
+    expectAllStored(await rowById('clients', String(client.id)), client)
   })
 })

@@ -24,6 +24,7 @@ export const schemaParity = {
   signingKeys: true satisfies Same<'signingKeys'>,
   emailOutbox: true satisfies Same<'emailOutbox'>,
   auditEvents: true satisfies Same<'auditEvents'>,
+  clients: true satisfies Same<'clients'>,
 } as const
 
 /** The table names both schemas export, in creation order. */

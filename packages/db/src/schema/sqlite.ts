@@ -194,3 +194,24 @@ export const auditEvents = sqliteTable(
     index('audit_events_created_at_idx').on(t.createdAt),
   ],
 )
+
+export const clients = sqliteTable(
+  'clients',
+  {
+    /** The client_id: what the client authenticates as, and its tokens' `sub` and `client_id`. */
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    /** SHA-256 of the secret, base64url: 256 random bits need no slow hash; never the secret. */
+    secretHash: text('secret_hash').notNull(),
+    /** The scopes it may ask for, space-separated (RFC 6749 §3.3); empty: none. */
+    scopes: text('scopes').notNull().default(''),
+    /** The audiences its tokens may name, space-separated; empty: the default audience only. */
+    audiences: text('audiences').notNull().default(''),
+    disabled: boolean('disabled').notNull().default(false),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+    /** When its secret last authenticated (updated at most once a minute). */
+    lastUsedAt: ts('last_used_at'),
+  },
+  (t) => [index('clients_created_at_idx').on(t.createdAt)],
+)
