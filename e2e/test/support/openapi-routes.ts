@@ -19,6 +19,7 @@ interface OpenApiOperation {
   parameters?: OpenApiParameter[]
   requestBody?: { required?: boolean; content?: Record<string, { schema?: JsonSchema }> }
   security?: Record<string, string[]>[]
+  responses?: Record<string, { content?: Record<string, { schema?: JsonSchema }> }>
 }
 
 export interface OpenApiDocument {
@@ -39,6 +40,11 @@ export interface FuzzRoute {
   body: { required: boolean; mediaTypes: string[]; schema: JsonSchema } | undefined
   /** The operation lists a bearer-token security requirement. */
   bearer: boolean
+  /**
+   * How its 4xx answers are shaped: problem+json with a `code`, or (the OAuth token endpoint,
+   * which documents RFC 6749 §5.2's OAuthError) JSON with an `error`.
+   */
+  errors: 'problem' | 'oauth'
 }
 
 const METHODS = new Set(['get', 'put', 'post', 'delete', 'patch', 'head', 'options'])
@@ -66,6 +72,11 @@ export function routesOf(doc: OpenApiDocument): FuzzRoute[] {
         bearer: (op.security ?? []).some((requirement) =>
           Object.keys(requirement).some((name) => /bearer/i.test(name)),
         ),
+        errors: Object.values(op.responses?.['400']?.content ?? {}).some(
+          (media) => media.schema?.$ref === '#/components/schemas/OAuthError',
+        )
+          ? 'oauth'
+          : 'problem',
       })
     }
   }

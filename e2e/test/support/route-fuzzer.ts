@@ -208,11 +208,15 @@ export async function fuzzRoute(options: FuzzRouteOptions): Promise<RouteReport>
         errors: counter.takeErrors().map((e) => e.stack ?? String(e)),
       })
     } else if (status >= 400) {
+      // problem+json with a string `code`; the OAuth token endpoint's RFC 6749 §5.2 JSON with
+      // a string `error` (what its OpenAPI document says it answers).
+      const oauth = route.errors === 'oauth'
       let code: unknown
       try {
-        code = res.json().code
+        code = oauth ? res.json().error : res.json().code
       } catch {}
-      if (!/^application\/problem\+json/.test(contentType) || typeof code !== 'string') {
+      const mediaType = oauth ? /^application\/json/ : /^application\/problem\+json/
+      if (!mediaType.test(contentType) || typeof code !== 'string') {
         report.notProblem++
         found({
           kind: 'not problem+json',

@@ -30,6 +30,13 @@ export const AUDIT_EVENT_TYPES = [
   'session_revoked',
   'sessions_revoked',
   'key_rotated',
+  // clients (the client-credentials grant)
+  'client_created',
+  'client_updated',
+  'client_secret_rotated',
+  'client_deleted',
+  'client_token_issued',
+  'client_auth_failed',
 ] as const
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number]

@@ -26,6 +26,8 @@ export const docs = fp<DocsOptions>(
         components: {
           securitySchemes: {
             bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+            // The token endpoint's client_secret_basic (RFC 6749 §2.3.1).
+            clientBasic: { type: 'http', scheme: 'basic' },
           },
         },
       },

@@ -9,15 +9,18 @@ import type {
 import type { AuthConfig } from './config.js'
 import accounts from './plugins/app/accounts.js'
 import authentication from './plugins/app/authentication.js'
+import clients from './plugins/app/clients.js'
 import mail from './plugins/app/mail.js'
 import oauth from './plugins/app/oauth.js'
 import rateLimits from './plugins/app/rate-limits.js'
 import signingKeys from './plugins/app/signing-keys.js'
 import adminRoutes from './routes/admin.js'
+import adminClientRoutes from './routes/admin-clients.js'
 import credentialRoutes from './routes/credentials.js'
 import emailRoutes from './routes/email.js'
 import oauthRoutes from './routes/oauth.js'
 import sessionRoutes from './routes/sessions.js'
+import tokenRoutes from './routes/token.js'
 import wellKnownRoutes from './routes/well-known.js'
 
 export interface AuthAppOptions {
@@ -54,6 +57,7 @@ export const authApp: FastifyPluginAsync<AuthAppOptions> = async (fastify, optio
   await fastify.register(rateLimits, { config })
   await fastify.register(accounts, { config, now })
   await fastify.register(authentication, { config, now })
+  await fastify.register(clients, { config, now })
   await fastify.register(mail, { config, now })
   await fastify.register(oauth, { config, now })
   await fastify.register(health, {
@@ -74,6 +78,8 @@ export const authApp: FastifyPluginAsync<AuthAppOptions> = async (fastify, optio
   await fastify.register(emailRoutes)
   await fastify.register(oauthRoutes, { config })
   await fastify.register(adminRoutes, { now })
+  await fastify.register(adminClientRoutes)
+  await fastify.register(tokenRoutes)
 }
 
 export interface BuildAuthAppOptions extends AuthAppOptions {
@@ -103,6 +109,7 @@ export type {} from '@authpair/db/fastify'
 export { type AuthConfig, AuthConfigSchema, loadAuthConfig } from './config.js'
 export type {} from './plugins/app/accounts.js'
 export type {} from './plugins/app/authentication.js'
+export type {} from './plugins/app/clients.js'
 export type {} from './plugins/app/mail.js'
 export type {} from './plugins/app/oauth.js'
 export type {} from './plugins/app/rate-limits.js'

@@ -186,6 +186,10 @@ export const AuthConfigSchema = z
      * (whose link proves the mailbox) lifts it.
      */
     RATE_LIMIT_LOGIN_PER_ACCOUNT: z.coerce.number().int().min(1).default(20),
+    /** Tokens a client may get from the client-credentials grant per minute. */
+    RATE_LIMIT_TOKEN_PER_CLIENT: z.coerce.number().int().min(1).default(600),
+    /** Failed client authentications per client address per 15 minutes (token endpoint). */
+    RATE_LIMIT_CLIENT_AUTH_FAILURES_PER_IP: z.coerce.number().int().min(1).default(20),
     /** Registrations per client address per hour. */
     RATE_LIMIT_REGISTER_PER_IP: z.coerce.number().int().min(1).default(20),
     /** Refreshes per client address per minute. */

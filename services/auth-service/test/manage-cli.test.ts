@@ -145,6 +145,46 @@ describe('manage CLI', () => {
     expect(missing.err).toContain('manage: no user ghost@example.com')
   })
 
+  it('registers, lists, rotates, disables and deletes a client; its secret is shown once', async () => {
+    const created = await manage(['clients', 'create', 'billing', '--scopes', 'users:read'])
+    expect(created.code, created.err).toBe(0)
+    const id = /created client (\S+)/.exec(created.out)?.[1] ?? ''
+    const secret = /client_secret: (\S+)/.exec(created.out)?.[1] ?? ''
+    expect(secret).toMatch(/^aps_[\w-]{43}$/)
+    const listed = await manage(['clients', 'list'])
+    expect(listed.out).toContain(`${id}  billing  scopes: users:read`)
+    expect(listed.out).not.toContain(secret)
+
+    const t = await buildTestApp({ KEY_ENCRYPTION_KEY: kek }, { database })
+    try {
+      const token = (credentials: string) =>
+        t.app.inject({
+          method: 'POST',
+          url: '/auth/token',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            authorization: `Basic ${Buffer.from(`${id}:${credentials}`).toString('base64')}`,
+          },
+          payload: 'grant_type=client_credentials',
+        })
+      expect((await token(secret)).statusCode).toBe(200)
+      const rotated = await manage(['clients', 'rotate', id])
+      const fresh = /client_secret: (\S+)/.exec(rotated.out)?.[1] ?? ''
+      expect((await token(secret)).statusCode).toBe(401)
+      expect((await token(fresh)).statusCode).toBe(200)
+      expect((await manage(['clients', 'disable', id])).code).toBe(0)
+      expect((await token(fresh)).statusCode).toBe(401)
+      expect((await manage(['clients', 'delete', id])).code).toBe(0)
+      const again = await manage(['clients', 'delete', id])
+      expect(again.code).toBe(1)
+      expect(again.err).toContain('No such client')
+    } finally {
+      await t.close()
+    }
+    const bad = await manage(['clients', 'create', 'bad', '--scopes', 'has space,x"y'])
+    expect(bad.code).toBe(1)
+  })
+
   it('explains itself for an unknown command', async () => {
     const res = await manage(['frobnicate'])
     expect(res.code).toBe(1)

@@ -102,6 +102,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     { prefix: '/.well-known', upstream: options.authUpstream },
     { prefix: '/users', upstream: options.usersUpstream },
     { prefix: '/admin/auth', upstream: options.authUpstream, admin: true },
+    { prefix: '/admin/clients', upstream: options.authUpstream, admin: true },
     { prefix: '/admin', upstream: options.usersUpstream, admin: true },
   ]
   for (const route of routes) {

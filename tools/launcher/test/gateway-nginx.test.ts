@@ -332,6 +332,52 @@ describe('through the real nginx', () => {
     }
   })
 
+  it('serves the OAuth token endpoint: a client an admin registered gets a token, a refresh rotates', async (ctx) => {
+    if (skipReason) return ctx.skip()
+    expect(admin).not.toBe('') // set by the allowlist test above
+    const created = await call('POST', '/admin/clients', {
+      headers: { authorization: `Bearer ${admin}` },
+      body: { name: 'through nginx', scopes: ['users:read'] },
+    })
+    expect(created.status).toBe(201)
+    const { client_id, client_secret } = created.json() as Record<string, string>
+    const form = (fields: Record<string, string>, headers: Record<string, string> = {}) =>
+      call('POST', '/auth/token', {
+        raw: Buffer.from(new URLSearchParams(fields).toString()),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      })
+    const basic = `Basic ${Buffer.from(`${client_id}:${client_secret}`).toString('base64')}`
+    const granted = await form({ grant_type: 'client_credentials' }, { authorization: basic })
+    expect(granted.status).toBe(200)
+    expect(granted.headers['cache-control']).toBe('no-store')
+    const claims = JSON.parse(
+      Buffer.from(String(granted.json().access_token).split('.')[1] ?? '', 'base64url').toString(),
+    )
+    expect(claims).toMatchObject({ sub: client_id, client_id, scope: 'users:read' })
+    const refused = await form(
+      { grant_type: 'client_credentials' },
+      { authorization: 'Basic eDp5' },
+    )
+    expect(refused.status).toBe(401)
+    expect(refused.json().error).toBe('invalid_client')
+    // The /admin/clients API is for the allowlist only, whatever the token.
+    const outside = await call('GET', '/admin/clients', {
+      from: '127.0.0.9',
+      headers: { authorization: `Bearer ${admin}` },
+    })
+    expect(outside.status).toBe(403)
+
+    const login = await call('POST', '/auth/login', {
+      body: { email: 'nginx-user@example.com', password: 'amber-falcon-river-2' },
+    })
+    const rotated = await form({
+      grant_type: 'refresh_token',
+      refresh_token: String(login.json().refresh_token),
+    })
+    expect(rotated.status).toBe(200)
+    expect(rotated.json().refresh_token).not.toBe(login.json().refresh_token)
+  })
+
   it('refuses a 1 MB body with its own 413 problem+json', async (ctx) => {
     if (skipReason) return ctx.skip()
     const res = await call('POST', '/auth/register', { raw: Buffer.alloc(1_048_576, 'a') })

@@ -11,8 +11,15 @@
  *   keys list                       the signing keys and their status
  *   keys rotate                     publish a new signing key (it signs after the publish lead)
  *   sessions revoke <email>         end every session of a user
+ *   clients list                    the clients of the client-credentials grant
+ *   clients create <name> [--scopes a,b] [--audiences x,y]
+ *                                   register a client; prints its id and secret (shown once)
+ *   clients rotate <id>             a new secret (the old one stops working at once)
+ *   clients disable|enable <id>     a disabled client's secret stops working at once
+ *   clients delete <id>             remove a client
  */
 import { normalizeEmail } from '@authpair/accounts'
+import { CreateClientBodySchema } from '@authpair/contracts'
 import { migrateDatabase, newId, redactDatabaseUrl } from '@authpair/db'
 import { passwordProblem } from '@authpair/passwords'
 import { HttpProblem } from '@authpair/service-kit'
@@ -27,7 +34,10 @@ const USAGE = `usage: manage <command>
   create-admin --promote <email>
   keys list
   keys rotate
-  sessions revoke <email>`
+  sessions revoke <email>
+  clients list
+  clients create <name> [--scopes a,b] [--audiences x,y]
+  clients rotate|disable|enable|delete <id>`
 
 class UsageError extends Error {}
 
@@ -121,6 +131,10 @@ async function main(args: string[]): Promise<void> {
       console.log(`new key ${key.kid} published; it signs from ${key.activatesAt.toISOString()}`)
       return
     }
+    if (command === 'clients') {
+      await manageClients(app, rest, client)
+      return
+    }
     if (command === 'sessions' && rest[0] === 'revoke') {
       const email = rest[1] === undefined ? undefined : normalizeEmail(rest[1])
       if (!email) throw new UsageError('sessions revoke needs an email')
@@ -137,6 +151,74 @@ async function main(args: string[]): Promise<void> {
     throw new UsageError(`unknown command: ${args.join(' ')}`)
   } finally {
     await app.close()
+  }
+}
+
+/** `clients …`: the registry through the same rules as /admin/clients. */
+async function manageClients(
+  app: Awaited<ReturnType<typeof buildAuthApp>>,
+  args: string[],
+  client: { ip: string; userAgent: string; requestId: string },
+): Promise<void> {
+  const [action, ...rest] = args
+  const who = { client, actorId: null }
+  const option = (name: string): string[] => {
+    const at = rest.indexOf(`--${name}`)
+    const value = at >= 0 ? rest[at + 1] : undefined
+    if (at >= 0 && value === undefined) throw new UsageError(`--${name} needs a value`)
+    return value === undefined
+      ? []
+      : value
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+  }
+  const show = (c: {
+    client_id: string
+    name: string
+    scopes: string[]
+    audiences: string[]
+    disabled: boolean
+  }) =>
+    `${c.client_id}  ${c.name}  scopes: ${c.scopes.join(' ') || '-'}  audiences: ${c.audiences.join(' ') || '-'}${c.disabled ? '  (disabled)' : ''}`
+  if (action === 'list') {
+    for (const c of await app.clients.list(undefined, 1000)) console.log(show(app.clients.view(c)))
+    return
+  }
+  if (action === 'create') {
+    const name = rest[0]
+    if (!name || name.startsWith('--')) throw new UsageError('clients create needs a name')
+    const parsed = CreateClientBodySchema.safeParse({
+      name,
+      scopes: option('scopes'),
+      audiences: option('audiences'),
+    })
+    if (!parsed.success)
+      throw new UsageError(
+        parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+      )
+    const { client: made, secret } = await app.clients.create(parsed.data, who)
+    console.log(`created client ${made.id}\nclient_secret: ${secret}\n(shown once: store it now)`)
+    return
+  }
+  const id = rest[0]
+  if (!id) throw new UsageError(`clients ${action ?? ''} needs a client id`)
+  try {
+    if (action === 'rotate') {
+      const { secret } = await app.clients.rotateSecret(id, who)
+      console.log(`new secret for ${id}\nclient_secret: ${secret}\n(shown once: store it now)`)
+    } else if (action === 'disable' || action === 'enable') {
+      await app.clients.update(id, { disabled: action === 'disable' }, who)
+      console.log(`${action}d client ${id}`)
+    } else if (action === 'delete') {
+      await app.clients.delete(id, who)
+      console.log(`deleted client ${id}`)
+    } else {
+      throw new UsageError(`unknown clients command: ${action ?? ''}`)
+    }
+  } catch (error) {
+    if (error instanceof HttpProblem) throw new UsageError(error.message)
+    throw error
   }
 }
 

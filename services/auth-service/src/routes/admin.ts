@@ -7,7 +7,6 @@ import {
 } from '@authpair/contracts'
 import type { SigningKeyRecord } from '@authpair/db'
 import { auditClientOf } from '@authpair/db/fastify'
-import { HttpProblem } from '@authpair/service-kit'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { keyStatus } from '../keys/key-store.js'
@@ -20,16 +19,7 @@ const denied = { 401: ProblemSchema, 403: ProblemSchema }
  * gateway also limits /admin/ to ADMIN_ALLOW_IPS.
  */
 const adminRoutes: FastifyPluginAsyncZod<{ now: () => Date }> = async (fastify, { now }) => {
-  fastify.addHook('preHandler', fastify.authenticateSession)
-  // The role as the database says now, not as the token said when it was issued (SECURITY.md
-  // T9): a demoted admin loses these routes at once, as on the users-service's /admin/users.
-  fastify.addHook('preHandler', async (request) => {
-    const userId = request.user?.userId
-    const account = userId ? await fastify.db.users.findById(userId) : undefined
-    if (account?.role !== 'admin' || !account.isActive) {
-      throw new HttpProblem(403, 'forbidden', 'This needs the admin role.')
-    }
-  })
+  fastify.addHook('preHandler', fastify.requireAdmin)
 
   const view = (key: SigningKeyRecord): SigningKey => ({
     kid: key.kid,

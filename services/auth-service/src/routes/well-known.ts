@@ -32,11 +32,12 @@ const wellKnownRoutes: FastifyPluginAsyncZod<{ config: AuthConfig }> = async (
   const metadata = {
     issuer: config.ISSUER,
     jwks_uri: `${config.ISSUER}/auth/.well-known/jwks.json`,
-    token_endpoint: `${config.ISSUER}/auth/token/refresh`,
+    token_endpoint: `${config.ISSUER}/auth/token`,
     revocation_endpoint: `${config.ISSUER}/auth/logout`,
-    grant_types_supported: ['refresh_token'],
+    grant_types_supported: ['refresh_token', 'client_credentials'],
     response_types_supported: ['code'],
-    token_endpoint_auth_methods_supported: ['none'],
+    // none: the refresh grant of public clients (apps); the others: registered clients.
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
     id_token_signing_alg_values_supported: [config.JWT_ALG],
     access_token_signing_alg_values_supported: [config.JWT_ALG],
     code_challenge_methods_supported: ['S256'],

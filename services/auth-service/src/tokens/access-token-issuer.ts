@@ -8,6 +8,13 @@ export interface AccessTokenSubject {
   role: string
 }
 
+/** What a client-credentials token says: the client itself, its granted scopes, one audience. */
+export interface ClientTokenSubject {
+  clientId: string
+  scopes: readonly string[]
+  audience: string
+}
+
 export interface IssuedAccessToken {
   token: string
   expiresIn: number
@@ -32,15 +39,41 @@ export class AccessTokenIssuer {
     private readonly options: AccessTokenIssuerOptions,
   ) {}
 
-  async issue(subject: AccessTokenSubject): Promise<IssuedAccessToken> {
+  /** A user's token: sid (the session, for revocation) and role. */
+  issue(subject: AccessTokenSubject): Promise<IssuedAccessToken> {
+    return this.sign(
+      { sid: subject.sessionId, role: subject.role },
+      subject.userId,
+      this.options.audience,
+    )
+  }
+
+  /**
+   * A client's token (the client-credentials grant): sub = client_id = the client's id, its
+   * granted `scope` (RFC 9068 §2.2.3, space-separated), no sid and no role: it is nobody's
+   * session, and verifiers tell it from a user's token by that.
+   */
+  issueForClient(subject: ClientTokenSubject): Promise<IssuedAccessToken> {
+    return this.sign(
+      { client_id: subject.clientId, scope: subject.scopes.join(' ') },
+      subject.clientId,
+      subject.audience,
+    )
+  }
+
+  private async sign(
+    claims: Record<string, string>,
+    sub: string,
+    audience: string,
+  ): Promise<IssuedAccessToken> {
     const key = this.keys.activeKey()
     const iat = Math.floor(this.options.now().getTime() / 1000)
     const jti = randomUUID()
-    const token = await new SignJWT({ sid: subject.sessionId, role: subject.role })
+    const token = await new SignJWT(claims)
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
       .setIssuer(this.options.issuer)
-      .setAudience(this.options.audience)
-      .setSubject(subject.userId)
+      .setAudience(audience)
+      .setSubject(sub)
       .setIssuedAt(iat)
       .setExpirationTime(iat + this.options.ttlSeconds)
       .setJti(jti)

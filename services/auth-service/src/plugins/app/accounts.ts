@@ -13,6 +13,7 @@ declare module 'fastify' {
     accounts: AccountService
     /** The account rules both services share (packages/accounts). */
     accountRules: AccountRules
+    auditTrail: AuditTrail
     passwordHasher: PasswordHasher
     /**
      * Runs work after the response (password/forgot): failures are logged, and closing the
@@ -50,6 +51,7 @@ export default fp<{ config: AuthConfig; now: () => Date }>(
       passwordConfirmLimit: fastify.passwordConfirmLimit,
     })
     fastify.decorate('accountRules', rules)
+    fastify.decorate('auditTrail', auditTrail)
     fastify.decorate(
       'accounts',
       new AccountService({

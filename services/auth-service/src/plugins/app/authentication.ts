@@ -13,6 +13,11 @@ declare module 'fastify' {
      * session stops working here at once, not at token expiry); sets request.user.
      */
     authenticateSession: preHandlerAsyncHookHandler
+    /**
+     * preHandler: authenticateSession, then role admin as the database says now, not as the
+     * token said when it was issued (SECURITY.md T9): a demoted admin loses admin routes at once.
+     */
+    requireAdmin: preHandlerAsyncHookHandler
   }
 }
 
@@ -51,6 +56,15 @@ export default fp<{ config: AuthConfig; now: () => Date }>(
     fastify.decorate('authenticateSession', async function (this: unknown, request, reply) {
       await fastify.authenticate.call(fastify, request, reply)
       await sessionIsLive(request)
+    } as preHandlerAsyncHookHandler)
+
+    fastify.decorate('requireAdmin', async function (this: unknown, request, reply) {
+      await fastify.authenticateSession.call(fastify, request, reply)
+      const userId = request.user?.userId
+      const account = userId ? await fastify.db.users.findById(userId) : undefined
+      if (account?.role !== 'admin' || !account.isActive) {
+        throw new HttpProblem(403, 'forbidden', 'This needs the admin role.')
+      }
     } as preHandlerAsyncHookHandler)
   },
   { name: 'authentication', dependencies: ['database', 'signing-keys'], fastify: '5.x' },

@@ -15,6 +15,10 @@ declare module 'fastify' {
       forgotPerEmail: preHandlerAsyncHookHandler
       /** After authentication: verification mails per signed-in user. */
       verifyResendPerUser: preHandlerAsyncHookHandler
+      /** Client-credentials tokens per client. */
+      tokensPerClient: RateLimit
+      /** Failed client authentications per client address (only failures count). */
+      clientAuthPerIp: RateLimit
     }
     /** Failed sign-ins per account: the account rules consult and feed it (AccountService). */
     signInThrottle: SignInThrottle
@@ -77,6 +81,12 @@ export default fp<{ config: AuthConfig }>(
       verifyResendPerUser: perRequest(
         limit('verify-resend-user', config.RATE_LIMIT_VERIFY_RESEND_PER_USER, 60 * MINUTE),
         (r) => r.user?.userId ?? r.ip,
+      ),
+      tokensPerClient: limit('token-client', config.RATE_LIMIT_TOKEN_PER_CLIENT, MINUTE),
+      clientAuthPerIp: limit(
+        'client-auth-ip',
+        config.RATE_LIMIT_CLIENT_AUTH_FAILURES_PER_IP,
+        15 * MINUTE,
       ),
     })
     fastify.decorate(
