@@ -164,16 +164,23 @@ describe('users-service with the auth-service down', () => {
       ),
     )
     const statuses: number[] = []
+    const started = performance.now()
     for (let i = 0; i < tokens.length; i += 50) {
       const batch = await Promise.all(
         tokens.slice(i, i + 50).map((t) => me(t).then((r) => r.status)),
       )
       statuses.push(...batch)
     }
+    const elapsedMs = performance.now() - started
     const fetched = (await jwksFetches()) - before
-    console.log(`kid flood through users-service: 1000 requests, ${fetched} JWKS fetches`)
+    // At most one refetch per cool-down (200 ms here; the default 30 s would allow one), however
+    // long a loaded machine takes to send the flood: a thousand kids, not a thousand fetches.
+    const allowed = Math.ceil(elapsedMs / 200) + 1
+    console.log(
+      `kid flood through users-service: 1000 requests in ${Math.round(elapsedMs)} ms, ${fetched} JWKS fetches (at most ${allowed})`,
+    )
     expect(statuses.every((s) => s === 401)).toBe(true)
-    // cool-down 200 ms here; the default 30 s would allow one
-    expect(fetched).toBeLessThanOrEqual(10)
+    expect(fetched).toBeLessThanOrEqual(allowed)
+    expect(fetched).toBeLessThan(50)
   })
 })
