@@ -87,6 +87,7 @@ async function main(): Promise<void> {
       RATE_LIMIT_REGISTER_PER_IP: unlimited,
       RATE_LIMIT_REFRESH_PER_IP: unlimited,
       RATE_LIMIT_FORGOT_PER_IP: unlimited,
+      RATE_LIMIT_TOKEN_PER_CLIENT: unlimited,
     }
     // The services start the way their images start them (the Dockerfile's CMD);
     // BENCH_NODE_FLAGS overrides that, for A/B runs of a runtime flag.
@@ -290,6 +291,24 @@ async function main(): Promise<void> {
     if (warmupSeconds > 0) await refreshRun(await chains(), warmupSeconds)
     const refresh = await refreshRun(await chains(), seconds)
     rows.push(row('refresh', refresh, cryptoRate.sign, 'raw RS256 signatures', 0.4))
+
+    // client_credentials: an internal service asking POST /auth/token for a token, with a
+    // client an operator registered with `pnpm manage clients create` (as a process).
+    const client = registerClient(serviceEnv)
+    const clientCredentials = await load({
+      ...base,
+      url: `${auth.url}/auth/token`,
+      connections: refreshConnections,
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`,
+      },
+      body: 'grant_type=client_credentials',
+    })
+    rows.push(
+      row('client_credentials', clientCredentials, cryptoRate.sign, 'raw RS256 signatures', 0.4),
+    )
 
     const jwks = await load({ ...base, url: `${auth.url}/.well-known/jwks.json`, connections: 50 })
     rows.push(row('jwks', jwks, bareRun.requestsPerSecond, 'bare Fastify', 0.8))
@@ -525,4 +544,17 @@ function machineLine(): string {
     encoding: 'utf8',
   }).stdout.trim()
   return `${cores} cores (${cpu || 'unknown CPU'}), ${mem} GiB, Node ${process.version}`
+}
+
+/** A client registered by the operator's CLI, run as a process against the bench's database. */
+function registerClient(env: Record<string, string>): { id: string; secret: string } {
+  const out = spawnSync(
+    process.execPath,
+    [join(root, 'services/auth-service/dist/cli/manage.js'), 'clients', 'create', 'bench'],
+    { env: { ...process.env, ...env, LOG_LEVEL: 'error' }, encoding: 'utf8' },
+  )
+  const id = /created client (\S+)/.exec(out.stdout)?.[1]
+  const secret = /client_secret: (\S+)/.exec(out.stdout)?.[1]
+  if (!id || !secret) throw new Error(`bench client: manage clients create said ${out.stderr}`)
+  return { id, secret }
 }
