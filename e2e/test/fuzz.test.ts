@@ -12,6 +12,7 @@
  * FUZZ_SEED replays a run; FUZZ_ROUTE_SECONDS caps the time per route (0: no cap);
  * FUZZ_ROUTES=regex picks routes.
  */
+import { newId } from '@authpair/db'
 import { describe, expect, it } from 'vitest'
 import { type Pair, startPair } from './helper.js'
 import { FuzzCredentials } from './support/fuzz-credentials.js'
@@ -92,6 +93,11 @@ async function startFuzzedPair(): Promise<Fuzzed> {
   const providers = (await pair.auth.inject({ url: '/auth/oauth/providers' })).json() as {
     id: string
   }[]
+  // One registered client for the token endpoint's credentials, and the grants it speaks.
+  const { client, secret } = await pair.auth.clients.create(
+    { name: 'fuzz', scopes: ['users:read', 'reports:write'], audiences: [] },
+    { client: { ip: '127.0.0.1', userAgent: 'fuzz', requestId: 'fuzz' }, actorId: null },
+  )
   return {
     pair,
     counters,
@@ -100,6 +106,10 @@ async function startFuzzedPair(): Promise<Fuzzed> {
       // The configured ones, one that exists but is not configured, and one that does not.
       provider: [...providers.map((p) => p.id), 'google', 'myspace'],
       redirect_uri: [REDIRECT_URI],
+      grant_type: ['client_credentials', 'refresh_token', 'password'],
+      client_id: [client.id, client.id, newId()],
+      client_secret: [secret, secret, 'not-the-secret'],
+      scope: ['users:read', 'users:read reports:write', 'admin'],
     },
   }
 }

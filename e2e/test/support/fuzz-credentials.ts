@@ -34,6 +34,7 @@ export type RealKind =
   | 'user-id:victim'
   | 'user-id:self'
   | 'user-id:unknown'
+  | 'client-id:new'
   | 'cursor'
 
 /**
@@ -198,6 +199,13 @@ export class FuzzCredentials {
         return subject.user.id
       case 'user-id:unknown':
         return newId()
+      case 'client-id:new':
+        return (
+          await this.pair.auth.clients.create(
+            { name: 'fuzzed', scopes: ['users:read'], audiences: [] },
+            { client: { ip: '127.0.0.1', userAgent: 'fuzz', requestId: 'fuzz' }, actorId: null },
+          )
+        ).client.id
       case 'cursor':
         return this.cursors[value.pick % Math.max(1, this.cursors.length)]
     }

@@ -236,6 +236,7 @@ function credentialValue(
         ['user-id:unknown', 1],
       )
     }
+    if (/client/.test(collection)) return pick(['client-id:new', 4], ['user-id:unknown', 1])
     if (/user/.test(collection)) {
       return pick(['user-id:victim', 4], ['user-id:self', 1], ['user-id:unknown', 1])
     }
