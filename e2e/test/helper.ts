@@ -4,7 +4,7 @@
  * production. Tokens come from the auth-service's own issuer; the users-service fetches the JWKS
  * over real HTTP. Only this package builds both: a service's own tests never need the other.
  */
-import { randomBytes } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -13,6 +13,7 @@ import { newId } from '@authpair/db'
 import { createTestDatabase, type TestDatabase } from '@authpair/db/testing'
 import { buildUsersApp, loadUsersConfig } from '@authpair/users-service'
 import type { FastifyInstance, onRouteHookHandler } from 'fastify'
+import { SignJWT } from 'jose'
 
 export const PASSWORD = 'cobalt-willow-parade-31'
 
@@ -25,6 +26,18 @@ export interface Pair {
   userWithToken(
     role?: 'user' | 'admin',
   ): Promise<{ userId: string; token: string; refreshToken: string; email: string }>
+  /**
+   * A client token (client-credentials grant) as the auth-service's token endpoint issues it
+   * (docs/design.md, Tokens): at+jwt signed by the active key, sub = client_id = `clientId`,
+   * `scope` when given, no sid, no role, living the access-token TTL. `claims` go on last, for
+   * attacks. Signed here rather than fetched from POST /auth/token, so that these tests do not
+   * depend on how clients are registered.
+   */
+  clientToken(options?: {
+    clientId?: string
+    scope?: string
+    claims?: Record<string, unknown>
+  }): Promise<string>
   close(): Promise<void>
 }
 
@@ -41,27 +54,28 @@ export async function startPair(
 ): Promise<Pair> {
   const database = await createTestDatabase()
   const dataDir = mkdtempSync(join(tmpdir(), 'authpair-users-'))
+  const authConfig = loadAuthConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: database.url,
+    DATA_DIR: dataDir,
+    KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
+    // No suite here is about rate limiting, and some make many attempts from one address
+    // (the fuzz test signs the same account in thousands of times): limits far out of reach.
+    RATE_LIMIT_LOGIN_PER_IP: '1000000',
+    RATE_LIMIT_LOGIN_PER_ACCOUNT: '1000000',
+    RATE_LIMIT_REGISTER_PER_IP: '1000000',
+    RATE_LIMIT_REFRESH_PER_IP: '1000000',
+    RATE_LIMIT_FORGOT_PER_IP: '1000000',
+    RATE_LIMIT_FORGOT_PER_EMAIL: '1000000',
+    RATE_LIMIT_FORGOT_PER_EMAIL_IP: '1000000',
+    RATE_LIMIT_LOGIN_PER_ACCOUNT_IP: '1000000',
+    RATE_LIMIT_PASSWORD_CONFIRM_PER_USER: '1000000',
+    RATE_LIMIT_VERIFY_RESEND_PER_USER: '1000000',
+    ...options.authEnv,
+  })
   const auth = await buildAuthApp({
-    config: loadAuthConfig({
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      DATABASE_URL: database.url,
-      DATA_DIR: dataDir,
-      KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
-      // No suite here is about rate limiting, and some make many attempts from one address
-      // (the fuzz test signs the same account in thousands of times): limits far out of reach.
-      RATE_LIMIT_LOGIN_PER_IP: '1000000',
-      RATE_LIMIT_LOGIN_PER_ACCOUNT: '1000000',
-      RATE_LIMIT_REGISTER_PER_IP: '1000000',
-      RATE_LIMIT_REFRESH_PER_IP: '1000000',
-      RATE_LIMIT_FORGOT_PER_IP: '1000000',
-      RATE_LIMIT_FORGOT_PER_EMAIL: '1000000',
-      RATE_LIMIT_FORGOT_PER_EMAIL_IP: '1000000',
-      RATE_LIMIT_LOGIN_PER_ACCOUNT_IP: '1000000',
-      RATE_LIMIT_PASSWORD_CONFIRM_PER_USER: '1000000',
-      RATE_LIMIT_VERIFY_RESEND_PER_USER: '1000000',
-      ...options.authEnv,
-    }),
+    config: authConfig,
     ...(options.onRoute?.auth ? { onRoute: options.onRoute.auth } : {}),
   })
   const authUrl = await auth.listen({ host: '127.0.0.1', port: 0 })
@@ -99,6 +113,23 @@ export async function startPair(
         requestId: newId(),
       })
       return { userId: user.id, token: pair.access_token, refreshToken: pair.refresh_token, email }
+    },
+    clientToken({ clientId = 'e2e-client', scope, claims } = {}) {
+      const key = auth.keys.activeKey()
+      const iat = Math.floor(Date.now() / 1000)
+      return new SignJWT({
+        client_id: clientId,
+        ...(scope !== undefined ? { scope } : {}),
+        ...claims,
+      })
+        .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
+        .setIssuer(authConfig.ISSUER)
+        .setAudience(authConfig.JWT_AUDIENCE)
+        .setSubject(clientId)
+        .setIssuedAt(iat)
+        .setExpirationTime(iat + authConfig.ACCESS_TOKEN_TTL_SECONDS)
+        .setJti(randomUUID())
+        .sign(key.privateKey)
     },
     async close() {
       await users.close()

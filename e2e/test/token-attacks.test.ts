@@ -2,7 +2,9 @@
  * Token attacks against both services at once: the auth-service's own bearer routes (it
  * verifies its tokens in-process, against its KeyStore) and the users-service's (it verifies
  * against the auth-service's JWKS, fetched over real HTTP). Every forged, edited or misused
- * token must get the same answer from both: 401 problem+json `invalid_token`. Then the
+ * token must get the same answer from both: 401 problem+json `invalid_token`. A genuine token of
+ * the wrong kind (a client's on a user's route, a user's on the route for clients) is 403
+ * `forbidden` (section 7). Then the
  * users-service is pointed at a hostile JWKS server (a real node:http listener) that is huge,
  * slow, silent, malformed, redirecting, symmetric or kid-less: it must answer a 401 or a 503
  * `service_unavailable` (no keys could be had, docs/design.md: verifiers never guess), in bounded
@@ -94,8 +96,8 @@ interface Target {
   payload?: JsonObject
 }
 
-/** Every bearer route of both services an attacker would aim at. */
-const TARGETS: Target[] = [
+/** Every route of both services that acts for a signed-in user. */
+const USER_TARGETS: Target[] = [
   { service: 'auth', method: 'GET', url: '/auth/sessions' },
   { service: 'auth', method: 'POST', url: '/auth/logout-all' },
   {
@@ -109,6 +111,16 @@ const TARGETS: Target[] = [
   { service: 'users', method: 'GET', url: '/users/me' },
   { service: 'users', method: 'GET', url: '/admin/users' },
 ]
+
+/** The route for internal services (a client token with users:read); the id is nobody's. */
+const CLIENT_TARGET: Target = {
+  service: 'users',
+  method: 'GET',
+  url: '/users/00000000-0000-7000-8000-000000000000',
+}
+
+/** Every bearer route of both services an attacker would aim at. */
+const TARGETS: Target[] = [...USER_TARGETS, CLIENT_TARGET]
 
 interface Answer {
   status: number
@@ -646,6 +658,87 @@ describe('6. the algorithm is pinned on both services', () => {
       rs512: () => sign('sha512', Buffer.from(input), signingKey.privateKey),
     }[signing]()
     await refusedEverywhere(`${input}.${Buffer.from(signature).toString('base64url')}`)
+  })
+})
+
+// ---------------------------------------------------------------------------------------------
+// 7. A user's token and a client's token, each in the other's place
+// ---------------------------------------------------------------------------------------------
+
+describe('7. a client token never acts as a user, and a user token never as a client', () => {
+  /** 403 forbidden on every route that acts for a user, on both services. */
+  async function refusedAsAUser(token: string) {
+    for (const target of USER_TARGETS) {
+      expectProblem(
+        await attack(target, `Bearer ${token}`),
+        403,
+        'forbidden',
+        `${target.method} ${target.url}`,
+      )
+    }
+  }
+
+  it('refuses a genuine client token on every user route of both services, whatever its scopes', async () => {
+    for (const scope of [undefined, 'users:read', 'users:read users:write admin openid']) {
+      await refusedAsAUser(await pair.clientToken({ ...(scope ? { scope } : {}) }))
+    }
+  })
+
+  it('refuses a client token whose client id is the victim’s user id, and the victim is untouched', async () => {
+    // sub is the victim's id, as in the victim's own token: only the missing sid (and the
+    // client_id equal to sub) says it is a client's, and that must be enough.
+    await refusedAsAUser(await pair.clientToken({ clientId: victim.userId, scope: 'users:read' }))
+    await stillWorks(victim.token)
+  })
+
+  it('refuses a user’s genuine token on GET /users/:id, about anyone, with 403 forbidden', async () => {
+    const admin = await pair.userWithToken('admin')
+    for (const [who, token, id] of [
+      ['the victim, about an admin', victim.token, admin.userId],
+      ['the victim, about themselves', victim.token, victim.userId],
+      ['an admin, about the victim', admin.token, victim.userId],
+    ] as const) {
+      const target: Target = { service: 'users', method: 'GET', url: `/users/${id}` }
+      expectProblem(await attack(target, `Bearer ${token}`), 403, 'forbidden', who)
+    }
+  })
+
+  it('refuses a client token without users:read on GET /users/:id with 403 insufficient_scope', async () => {
+    const target: Target = { service: 'users', method: 'GET', url: `/users/${victim.userId}` }
+    const answer = await attack(
+      target,
+      `Bearer ${await pair.clientToken({ scope: 'orders:read' })}`,
+    )
+    expectProblem(answer, 403, 'insufficient_scope')
+  })
+
+  it('answers a genuine client token with users:read on GET /users/:id (the control)', async () => {
+    // Guards the cases above: the same kind of token, with the scope, is let through.
+    const target: Target = { service: 'users', method: 'GET', url: `/users/${victim.userId}` }
+    const answer = await send(target, `Bearer ${await pair.clientToken({ scope: 'users:read' })}`)
+    expect(answer.status).toBe(200)
+    expect(answer.body.id).toBe(victim.userId)
+  })
+
+  it.each<[string, (claims: JsonObject) => JsonObject]>([
+    ['a user token with its sid removed', (c) => ({ ...c, sid: undefined })],
+    [
+      'a user token with its sid removed and client_id set to another id',
+      (c) => ({ ...c, sid: undefined, client_id: 'svc' }),
+    ],
+    [
+      'a user token turned client-shaped (no sid, client_id = sub) but keeping its role',
+      (c) => ({ ...c, sid: undefined, client_id: c.sub }),
+    ],
+  ])('refuses %s, signed by the real key, everywhere with 401', async (_name, change) => {
+    await refusedEverywhere(forgeToken(genuineHeader(), change(genuineClaims()), realKey()))
+    await stillWorks(victim.token)
+  })
+
+  it('refuses a client token that claims a role, signed by the real key, everywhere with 401', async () => {
+    await refusedEverywhere(
+      await pair.clientToken({ scope: 'users:read', claims: { role: 'admin' } }),
+    )
   })
 })
 

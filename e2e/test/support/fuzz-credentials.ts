@@ -6,7 +6,9 @@
  *
  * Each route gets a fresh subject (a user with a live session, admin on /admin routes); before
  * every input the subject is checked and replaced when an earlier input ended it: logged out,
- * session revoked, user deleted, deactivated, demoted, password changed or reset.
+ * session revoked, user deleted, deactivated, demoted, password changed or reset. A route for
+ * internal services (an OAuth 2 client-credentials requirement in its OpenAPI description) is
+ * called with a client token carrying the scopes it lists, signed as the token endpoint does.
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { newId, type UserRecord } from '@authpair/db'
@@ -53,12 +55,17 @@ export class Real {
 
 export const real = (kind: RealKind) => fc.nat().map((pick) => new Real(kind, pick))
 
-/** How an input authenticates: the subject's live token, or a way of not having one. */
+/**
+ * How an input authenticates: the subject's live token (a client's on a client route), or a way
+ * of not having one. `other-kind` is a genuine token of the other kind: a client's on a user's
+ * route, the subject's user token on a client route.
+ */
 export type AuthChoice =
   | 'live'
   | 'none'
   | 'revoked'
   | 'other-role'
+  | 'other-kind'
   | 'tampered'
   | { header: string }
 
@@ -74,6 +81,8 @@ interface Subject {
 const CLIENT = { ip: '127.0.0.1', userAgent: 'fuzz', requestId: 'fuzz' }
 /** As the services store an opaque token: SHA-256, base64url (auth-service opaque-token.ts). */
 const hashOpaque = (token: string) => createHash('sha256').update(token, 'utf8').digest('base64url')
+/** Every scope a client could hold today: what an `other-kind` client token carries. */
+const ALL_SCOPES = 'users:read'
 const claimsOf = (accessToken: string): { sid: string; exp: number } =>
   JSON.parse(Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString('utf8'))
 
@@ -81,6 +90,9 @@ export class FuzzCredentials {
   private subject: Subject | undefined
   private role: 'user' | 'admin' = 'user'
   private otherRole: Subject | undefined
+  /** The scopes of the current route's client-credentials requirement; undefined on user routes. */
+  private clientScopes: readonly string[] | undefined
+  private client: { token: string; expiresAt: number } | undefined
   private victim: UserRecord | undefined
   private readonly spentRefresh: string[] = []
   private readonly spentOneTime: string[] = []
@@ -103,8 +115,10 @@ export class FuzzCredentials {
   }
 
   /** A fresh subject (and fresh victims) for the next route. */
-  async startRoute(path: string): Promise<void> {
-    this.role = path.startsWith('/admin') ? 'admin' : 'user'
+  async startRoute(route: { path: string; clientScopes?: readonly string[] | undefined }) {
+    this.role = route.path.startsWith('/admin') ? 'admin' : 'user'
+    this.clientScopes = route.clientScopes
+    this.client = undefined
     this.subject = await this.mintSubject(this.role)
     this.otherRole = undefined
     this.victim = undefined
@@ -138,9 +152,13 @@ export class FuzzCredentials {
     const subject = this.current()
     switch (choice) {
       case 'live':
-        return `Bearer ${subject.accessToken}`
+        return `Bearer ${await this.liveToken()}`
+      case 'other-kind':
+        return this.clientScopes
+          ? `Bearer ${subject.accessToken}`
+          : `Bearer ${await this.pair.clientToken({ scope: ALL_SCOPES })}`
       case 'tampered': {
-        const token = subject.accessToken
+        const token = await this.liveToken()
         const last = token.at(-2) === 'A' ? 'B' : 'A'
         return `Bearer ${token.slice(0, -2)}${last}${token.at(-1)}`
       }
@@ -154,6 +172,17 @@ export class FuzzCredentials {
         return `Bearer ${this.otherRole.accessToken}`
       }
     }
+  }
+
+  /** The live token of the route: the subject's, or on a client route a client's (renewed). */
+  private async liveToken(): Promise<string> {
+    if (!this.clientScopes) return this.current().accessToken
+    // A long run outlives an access token: renew a minute before it expires, as for subjects.
+    if (!this.client || this.client.expiresAt - Date.now() < 60_000) {
+      const token = await this.pair.clientToken({ scope: this.clientScopes.join(' ') })
+      this.client = { token, expiresAt: claimsOf(token).exp * 1000 }
+    }
+    return this.client.token
   }
 
   /** The value a Real stands for (anything else is returned as it is). */

@@ -200,6 +200,7 @@ function hostileAuth(route: FuzzRoute): fc.Arbitrary<AuthChoice> {
       'revoked',
       'tampered',
       ...(route.path.startsWith('/admin') ? (['other-role'] as const) : []),
+      ...(route.bearer ? (['other-kind'] as const) : []),
     ),
     fc.string({ maxLength: 40 }).map((s): AuthChoice => ({ header: `Bearer ${s}` })),
     fc

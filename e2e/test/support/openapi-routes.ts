@@ -24,7 +24,10 @@ interface OpenApiOperation {
 
 export interface OpenApiDocument {
   paths: Record<string, Record<string, OpenApiOperation>>
-  components?: { schemas?: Record<string, JsonSchema> }
+  components?: {
+    schemas?: Record<string, JsonSchema>
+    securitySchemes?: Record<string, { type?: string; flows?: Record<string, unknown> }>
+  }
 }
 
 export interface FuzzRoute {
@@ -38,18 +41,26 @@ export interface FuzzRoute {
   pathParams: OpenApiParameter[]
   queryParams: OpenApiParameter[]
   body: { required: boolean; mediaTypes: string[]; schema: JsonSchema } | undefined
-  /** The operation lists a bearer-token security requirement. */
+  /** The operation lists a bearer-token security requirement (a user's or a client's). */
   bearer: boolean
   /**
    * How its 4xx answers are shaped: problem+json with a `code`, or (the OAuth token endpoint,
    * which documents RFC 6749 §5.2's OAuthError) JSON with an `error`.
    */
   errors: 'problem' | 'oauth'
+  /**
+   * The scopes of an OAuth 2 client-credentials requirement: the route wants a client token
+   * with them, not a user's. Undefined for every other route.
+   */
+  clientScopes: string[] | undefined
 }
 
 const METHODS = new Set(['get', 'put', 'post', 'delete', 'patch', 'head', 'options'])
 
 export function routesOf(doc: OpenApiDocument): FuzzRoute[] {
+  const schemes = doc.components?.securitySchemes ?? {}
+  const isClientCredentials = (name: string) =>
+    schemes[name]?.type === 'oauth2' && schemes[name]?.flows?.clientCredentials !== undefined
   const routes: FuzzRoute[] = []
   for (const [path, operations] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(operations)) {
@@ -70,13 +81,18 @@ export function routesOf(doc: OpenApiDocument): FuzzRoute[] {
           ? { required: op.requestBody?.required ?? false, mediaTypes, schema }
           : undefined,
         bearer: (op.security ?? []).some((requirement) =>
-          Object.keys(requirement).some((name) => /bearer/i.test(name)),
+          Object.keys(requirement).some(
+            (name) => /bearer/i.test(name) || isClientCredentials(name),
+          ),
         ),
         errors: Object.values(op.responses?.['400']?.content ?? {}).some(
           (media) => media.schema?.$ref === '#/components/schemas/OAuthError',
         )
           ? 'oauth'
           : 'problem',
+        clientScopes: (op.security ?? [])
+          .flatMap((requirement) => Object.entries(requirement))
+          .find(([name]) => isClientCredentials(name))?.[1],
       })
     }
   }

@@ -108,7 +108,7 @@ export async function fuzzRoute(options: FuzzRouteOptions): Promise<RouteReport>
   const found = (finding: Finding) => {
     if (report.findings.length < MAX_FINDINGS) report.findings.push(finding)
   }
-  await credentials.startRoute(route.path)
+  await credentials.startRoute(route)
 
   const send = async (input: FuzzInput) => {
     await credentials.prepare()

@@ -16,6 +16,8 @@ export const ERROR_CODES = [
   'unauthorized',
   'invalid_token',
   'forbidden',
+  // RFC 6750 §3.1: a valid token without a scope the route needs (403, with WWW-Authenticate)
+  'insufficient_scope',
   'invalid_credentials',
   'email_not_verified',
   'account_disabled',

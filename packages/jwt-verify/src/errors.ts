@@ -29,3 +29,26 @@ export class JwtVerifyError extends Error {
 export function isJwtVerifyError(error: unknown): error is JwtVerifyError {
   return error instanceof JwtVerifyError
 }
+
+/**
+ * A valid token that lacks a scope the resource needs: not a verification failure (the token is
+ * good, it just does not reach this far), so it is its own class, answered 403 with RFC 6750
+ * §3.1's `insufficient_scope` rather than 401. `challenge` is the WWW-Authenticate value to send.
+ */
+export class InsufficientScopeError extends Error {
+  readonly code = 'insufficient_scope'
+  /** Every scope the resource needs (RFC 6750 §3's `scope` attribute lists them all). */
+  readonly scopes: readonly string[]
+  /** `Bearer error="insufficient_scope", scope="…"` (RFC 6750 §3). */
+  readonly challenge: string
+  constructor(scopes: readonly string[], options?: ErrorOptions) {
+    super(`the token lacks a scope this needs: ${scopes.join(' ')}`, options)
+    this.name = 'InsufficientScopeError'
+    this.scopes = Object.freeze([...scopes])
+    this.challenge = `Bearer error="insufficient_scope", scope="${scopes.join(' ')}"`
+  }
+}
+
+export function isInsufficientScopeError(error: unknown): error is InsufficientScopeError {
+  return error instanceof InsufficientScopeError
+}

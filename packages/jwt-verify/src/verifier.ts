@@ -5,7 +5,11 @@ import { type KeyResolver, ResolvedKeys } from './resolved-keys.js'
 
 export type { KeyResolver } from './resolved-keys.js'
 
-/** The claims of an authpair access token (RFC 9068 plus `sid` and `role`). */
+/**
+ * The claims of an authpair access token (RFC 9068 §2.2). Which of `sid`, `role`, `client_id`
+ * and `scope` are present depends on the kind of token: see UserTokenClaims and
+ * ClientTokenClaims.
+ */
 export interface AccessTokenClaims {
   [claim: string]: unknown
   iss: string
@@ -14,18 +18,54 @@ export interface AccessTokenClaims {
   exp: number
   iat: number
   jti: string
-  /** The session the token belongs to; revocation is per session. */
+  /** The session the token belongs to (user tokens only); revocation is per session. */
+  sid?: string
+  /** The user's role when the token was issued (user tokens only). */
+  role?: string
+  /** RFC 9068 §2.2: the OAuth client the token was issued to. */
+  client_id?: string
+  /** RFC 9068 §2.2.3, RFC 8693 §4.2: the granted scopes, space-separated. */
+  scope?: string
+}
+
+/** A user's token: signed in through a session. */
+export interface UserTokenClaims extends AccessTokenClaims {
   sid: string
   role: string
 }
 
-/** What a verified token says about its bearer. */
-export interface VerifiedToken {
-  userId: string
-  sessionId: string
-  role: string
-  claims: AccessTokenClaims
+/** A client's token (client-credentials grant): `sub` is the client's id; no session, no role. */
+export interface ClientTokenClaims extends AccessTokenClaims {
+  client_id: string
+  sid?: undefined
+  role?: undefined
 }
+
+/** A verified token of a user: who, which session, which role. */
+export interface UserToken {
+  readonly kind: 'user'
+  readonly userId: string
+  readonly sessionId: string
+  readonly role: string
+  /** The `scope` claim split on spaces; empty when there is none (user tokens carry none today). */
+  readonly scopes: readonly string[]
+  readonly claims: UserTokenClaims
+}
+
+/** A verified token of a client (an internal service), acting as itself, never as a user. */
+export interface ClientToken {
+  readonly kind: 'client'
+  readonly clientId: string
+  /** The `scope` claim split on spaces; empty when there is none. */
+  readonly scopes: readonly string[]
+  readonly claims: ClientTokenClaims
+}
+
+/**
+ * What a verified token says about its bearer: a user (`kind: 'user'`) or a client
+ * (`kind: 'client'`). Switch on `kind` before reading `userId`.
+ */
+export type VerifiedToken = UserToken | ClientToken
 
 export type SupportedAlgorithm = 'RS256' | 'ES256' | 'EdDSA'
 const SUPPORTED: readonly SupportedAlgorithm[] = ['RS256', 'ES256', 'EdDSA']
@@ -279,23 +319,20 @@ export function createVerifier(options: VerifierOptions): Verifier {
         throw new JwtVerifyError('claim_invalid', `claim "${name}" is missing`)
       }
     }
-    const claims = payload as AccessTokenClaims
-    if (typeof claims.sid !== 'string' || typeof claims.role !== 'string') {
-      throw new JwtVerifyError('claim_invalid', 'the token lacks sid or role')
-    }
-    const result: VerifiedToken = {
-      userId: claims.sub,
-      sessionId: claims.sid,
-      role: claims.role,
-      claims,
-    }
+    const result = bearerOf(payload as AccessTokenClaims)
     if (cacheMaxEntries > 0) {
       if (verified.size >= cacheMaxEntries) {
         // Evict the oldest insertion (Map keeps insertion order): a bounded FIFO.
         const oldest = verified.keys().next().value
         if (oldest !== undefined) verified.delete(oldest)
       }
-      verified.set(token, { result, kid, alg, key, until: (claims.exp + clockTolerance) * 1000 })
+      verified.set(token, {
+        result,
+        kid,
+        alg,
+        key,
+        until: (result.claims.exp + clockTolerance) * 1000,
+      })
     }
     return result
   }
@@ -307,6 +344,61 @@ export function createVerifier(options: VerifierOptions): Verifier {
       return verified.size
     },
   }
+}
+
+/**
+ * Tells a user's token from a client's, by the claims the auth-service gives each
+ * (docs/design.md, Tokens): a token with `sid` is a user's, and must name a role; a token
+ * without `sid` whose `sub` is its own `client_id` is a client's (RFC 9068 §2.2 for the
+ * client-credentials grant), and must not name a role. Anything else is refused rather than
+ * guessed at: a token that fits neither shape was not made by our issuer as it works today.
+ * Runs once per token (the result is remembered), so it costs nothing on a repeat.
+ */
+function bearerOf(claims: AccessTokenClaims): VerifiedToken {
+  const scopes = scopesOf(claims.scope)
+  if (claims.sid !== undefined) {
+    if (typeof claims.sid !== 'string' || claims.sid === '') {
+      throw new JwtVerifyError('claim_invalid', 'claim "sid" is not a string')
+    }
+    if (typeof claims.role !== 'string' || claims.role === '') {
+      throw new JwtVerifyError('claim_invalid', 'a user token lacks "role"')
+    }
+    if (claims.client_id !== undefined && typeof claims.client_id !== 'string') {
+      throw new JwtVerifyError('claim_invalid', 'claim "client_id" is not a string')
+    }
+    return Object.freeze({
+      kind: 'user',
+      userId: claims.sub,
+      sessionId: claims.sid,
+      role: claims.role,
+      scopes,
+      claims: claims as UserTokenClaims,
+    })
+  }
+  if (claims.client_id !== claims.sub) {
+    throw new JwtVerifyError('claim_invalid', 'the token is neither a user’s (sid) nor a client’s')
+  }
+  if (claims.role !== undefined) {
+    throw new JwtVerifyError('claim_invalid', 'a client token carries "role"')
+  }
+  return Object.freeze({
+    kind: 'client',
+    clientId: claims.sub,
+    scopes,
+    claims: claims as ClientTokenClaims,
+  })
+}
+
+const NO_SCOPES: readonly string[] = Object.freeze([])
+
+/** RFC 6749 §3.3 (the `scope` claim of RFC 8693 §4.2): scope-tokens separated by spaces. */
+function scopesOf(scope: unknown): readonly string[] {
+  if (scope === undefined) return NO_SCOPES
+  if (typeof scope !== 'string') {
+    throw new JwtVerifyError('claim_invalid', 'claim "scope" is not a string')
+  }
+  const scopes = scope.split(' ').filter((s) => s !== '')
+  return scopes.length === 0 ? NO_SCOPES : Object.freeze(scopes)
 }
 
 interface CheckedHeader {

@@ -5,6 +5,7 @@ import type { VerifiedToken } from '../src/index.js'
 import {
   AUDIENCE,
   accessToken,
+  clientToken,
   ISSUER,
   type KeyServer,
   makeKey,
@@ -22,9 +23,17 @@ beforeAll(async () => {
   await app.register(jwtVerifyPlugin, { jwksUrl: server.url, issuer: ISSUER, audience: AUDIENCE })
   app.get('/me', { preHandler: app.authenticate }, async (request) => {
     expectTypeOf(request.user).toEqualTypeOf<VerifiedToken | null>()
-    return { id: request.user?.userId }
+    const who = request.user
+    return who?.kind === 'user' ? { id: who.userId } : { client: who?.clientId }
   })
+  app.get('/profile', { preHandler: app.requireUser }, async (request) => ({
+    kind: request.user?.kind,
+  }))
   app.get('/admin', { preHandler: app.requireRole('admin') }, async () => ({ ok: true }))
+  app.get('/reports', { preHandler: app.requireScope('reports:read') }, async () => ({ ok: true }))
+  app.get('/users/:id', { preHandler: app.requireClient('users:read') }, async (request) => ({
+    client: request.user?.kind === 'client' ? request.user.clientId : null,
+  }))
   await app.ready()
 })
 afterAll(async () => {
@@ -63,6 +72,65 @@ describe('Fastify plugin', () => {
       headers: { authorization: `Bearer ${adminToken}` },
     })
     expect(admin.statusCode).toBe(200)
+  })
+
+  const get = async (url: string, token?: string) =>
+    app.inject({ url, ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}) })
+
+  it('lets either kind through authenticate, and says which it is', async () => {
+    expect((await get('/me', await accessToken(key))).json()).toEqual({ id: 'user-1' })
+    expect((await get('/me', await clientToken(key))).json()).toEqual({ client: 'client-1' })
+  })
+
+  it('refuses a client token where a user is required: 403 forbidden, never a user', async () => {
+    const client = await clientToken(key, { scope: 'users:read reports:read' })
+    for (const url of ['/profile', '/admin']) {
+      const res = await get(url, client)
+      expect({ url, status: res.statusCode, code: res.json().code }).toEqual({
+        url,
+        status: 403,
+        code: 'forbidden',
+      })
+    }
+    expect((await get('/profile', await accessToken(key))).json()).toEqual({ kind: 'user' })
+  })
+
+  it('answers 403 insufficient_scope with the RFC 6750 challenge to a token without the scope', async () => {
+    for (const token of [await clientToken(key, { scope: 'users:read' }), await accessToken(key)]) {
+      const res = await get('/reports', token)
+      expect(res.statusCode).toBe(403)
+      expect(res.json().code).toBe('insufficient_scope')
+      expect(res.headers['www-authenticate']).toBe(
+        'Bearer error="insufficient_scope", scope="reports:read"',
+      )
+    }
+    expect(
+      (await get('/reports', await clientToken(key, { scope: 'reports:read' }))).statusCode,
+    ).toBe(200)
+    const none = await get('/reports')
+    expect(none.statusCode).toBe(401)
+    expect(none.headers['www-authenticate']).toBe('Bearer')
+  })
+
+  it('keeps a client route to clients: a user’s token is 403 forbidden, a client’s needs the scope', async () => {
+    const user = await get('/users/1', await accessToken(key, { claims: { scope: 'users:read' } }))
+    expect(user.statusCode).toBe(403)
+    expect(user.json().code).toBe('forbidden')
+    const unscoped = await get('/users/1', await clientToken(key, { scope: 'orders:read' }))
+    expect(unscoped.statusCode).toBe(403)
+    expect(unscoped.json().code).toBe('insufficient_scope')
+    expect(unscoped.headers['www-authenticate']).toBe(
+      'Bearer error="insufficient_scope", scope="users:read"',
+    )
+    const scoped = await get('/users/1', await clientToken(key, { scope: 'users:read' }))
+    expect(scoped.json()).toEqual({ client: 'client-1' })
+  })
+
+  it('checks the scopes a guard is given when the route is declared', () => {
+    expect(() => app.requireScope()).toThrow(TypeError)
+    expect(() => app.requireScope('users read')).toThrow(TypeError)
+    expect(() => app.requireClient('users:read', 'a"b')).toThrow(TypeError)
+    expect(() => app.requireRole()).toThrow(TypeError)
   })
 
   it('answers 503 when it cannot get keys at all', async () => {

@@ -97,7 +97,7 @@ describe('JWKS fetching and caching', () => {
     t.server.keys.push(next)
     t.advance(31)
     const rotated = await accessToken(next, { expiresIn: 86_400 })
-    expect((await t.verifier.verify(rotated)).userId).toBe('user-1')
+    expect(await t.verifier.verify(rotated)).toMatchObject({ userId: 'user-1' })
     expect(t.server.requests).toBe(2)
   })
 
@@ -107,7 +107,7 @@ describe('JWKS fetching and caching', () => {
     await t.verifier.verify(token)
     t.server.mode = 'down'
     t.advance(3600)
-    expect((await t.verifier.verify(token)).userId).toBe('user-1')
+    expect(await t.verifier.verify(token)).toMatchObject({ userId: 'user-1' })
     await t.verifier.jwks?.refreshing // the refetch runs behind the request (stale-while-revalidate)
     expect(t.events.some((e) => e.type === 'fetch_failed' && e.servingStale)).toBe(true)
     // and forged tokens are still refused
@@ -126,7 +126,9 @@ describe('JWKS fetching and caching', () => {
     // Past max-age, the endpoint hanging: every request is answered from the cached key while
     // one refetch (not one per request) waits on the endpoint in the background.
     const answers = await Promise.all(Array.from({ length: 20 }, () => t.verifier.verify(token)))
-    expect(answers.every((answer) => answer.userId === 'user-1')).toBe(true)
+    expect(answers.every((answer) => answer.kind === 'user' && answer.userId === 'user-1')).toBe(
+      true,
+    )
     expect(t.events.filter((e) => e.type === 'fetch_failed')).toEqual([])
     expect(t.verifier.jwks?.refreshing).toBeDefined()
     expect(t.verifier.jwks?.fetchCount).toBe(2)
@@ -142,7 +144,7 @@ describe('JWKS fetching and caching', () => {
     expect(t.verifier.jwks?.fetchCount).toBe(2)
     t.server.mode = 'hang'
     t.advance(6)
-    expect((await t.verifier.verify(token)).userId).toBe('user-1')
+    expect(await t.verifier.verify(token)).toMatchObject({ userId: 'user-1' })
     expect(t.verifier.jwks?.refreshing).toBeDefined()
     expect(t.verifier.jwks?.fetchCount).toBe(3)
   })
@@ -154,7 +156,7 @@ describe('JWKS fetching and caching', () => {
     t.server.keys = [await makeKey('k2')]
     t.advance(61)
     // Served by the stale key while the refetch runs; refused once the JWKS says k1 is gone.
-    expect((await t.verifier.verify(token)).userId).toBe('user-1')
+    expect(await t.verifier.verify(token)).toMatchObject({ userId: 'user-1' })
     await t.verifier.jwks?.refreshing
     await expect(t.verifier.verify(token)).rejects.toMatchObject({ code: 'kid_unknown' })
   })

@@ -1,10 +1,19 @@
 import { createHmac, createPublicKey } from 'node:crypto'
 import { OAuth2Server } from 'oauth2-mock-server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createVerifier, type JwtVerifyErrorCode, type Verifier } from '../src/index.js'
+import {
+  assertScopes,
+  createVerifier,
+  hasScopes,
+  InsufficientScopeError,
+  type JwtVerifyErrorCode,
+  type VerifiedToken,
+  type Verifier,
+} from '../src/index.js'
 import {
   AUDIENCE,
   accessToken,
+  clientToken,
   forge,
   ISSUER,
   type KeyServer,
@@ -46,8 +55,127 @@ describe('genuine tokens', () => {
   })
 
   it('tolerates a small clock skew on exp (5 s by default) and no more', async () => {
-    expect((await verifier.verify(await accessToken(key, { expiresIn: -3 }))).userId).toBe('user-1')
+    expect(await verifier.verify(await accessToken(key, { expiresIn: -3 }))).toMatchObject({
+      userId: 'user-1',
+    })
     expect(await rejection(await accessToken(key, { expiresIn: -30 }))).toBe('token_expired')
+  })
+})
+
+describe('a user’s token and a client’s token', () => {
+  it('tells a user’s token by its sid: user id, session, role, and no scopes', async () => {
+    const result = await verifier.verify(await accessToken(key))
+    expect(result).toEqual({
+      kind: 'user',
+      userId: 'user-1',
+      sessionId: 'session-1',
+      role: 'user',
+      scopes: [],
+      claims: expect.objectContaining({ sub: 'user-1', sid: 'session-1' }),
+    })
+  })
+
+  it('keeps a user’s token a user’s when it names the client it was issued to (RFC 9068 client_id)', async () => {
+    const token = await accessToken(key, { claims: { client_id: 'authpair-web' } })
+    expect(await verifier.verify(token)).toMatchObject({ kind: 'user', userId: 'user-1' })
+  })
+
+  it('tells a client’s token by sub = client_id without sid: the client and its scopes, no user', async () => {
+    const result = await verifier.verify(
+      await clientToken(key, { scope: 'users:read orders:write' }),
+    )
+    expect(result).toEqual({
+      kind: 'client',
+      clientId: 'client-1',
+      scopes: ['users:read', 'orders:write'],
+      claims: expect.objectContaining({ sub: 'client-1', client_id: 'client-1' }),
+    })
+    expect(result).not.toHaveProperty('userId')
+    expect(result).not.toHaveProperty('sessionId')
+  })
+
+  it('reads a client token without scope as one with no scopes', async () => {
+    expect(await verifier.verify(await clientToken(key))).toMatchObject({
+      kind: 'client',
+      scopes: [],
+    })
+  })
+
+  it.each([
+    ['no sid, and sub is not its client_id', { client_id: 'client-2' }],
+    ['no sid and no client_id', { client_id: undefined }],
+    ['no sid, and a role (a client token that claims a role)', { role: 'admin' }],
+    ['a scope that is not a string', { scope: ['users:read'] }],
+  ])('refuses a token with %s', async (_name, claims) => {
+    expect(await rejection(await clientToken(key, { claims }))).toBe('claim_invalid')
+  })
+
+  it.each([
+    ['a sid but no role', { role: undefined }],
+    ['a sid that is not a string', { sid: 42 }],
+    ['an empty sid', { sid: '' }],
+    ['a client_id that is not a string', { client_id: 7 }],
+  ])('refuses a user token with %s', async (_name, claims) => {
+    expect(await rejection(await accessToken(key, { claims }))).toBe('claim_invalid')
+  })
+
+  it('does not let a caller widen a remembered token’s scopes or turn it into a user', async () => {
+    // Verified tokens are remembered and handed out again: one request's mutation must not
+    // become the next request's privilege.
+    const caching = createVerifier({ jwksUrl: server.url, issuer: ISSUER, audience: AUDIENCE })
+    const token = await clientToken(key, { scope: 'users:read' })
+    const first = await caching.verify(token)
+    expect(() => (first.scopes as string[]).push('admin:all')).toThrow(TypeError)
+    expect(() => Object.assign(first, { kind: 'user', userId: 'user-1' })).toThrow(TypeError)
+    const again = await caching.verify(token)
+    expect(again).toBe(first)
+    expect(again).toMatchObject({ kind: 'client', scopes: ['users:read'] })
+  })
+})
+
+describe('the scope check', () => {
+  let client: VerifiedToken
+  let user: VerifiedToken
+  beforeAll(async () => {
+    client = await verifier.verify(await clientToken(key, { scope: 'users:read orders:write' }))
+    user = await verifier.verify(await accessToken(key))
+  })
+
+  it('answers whether a token carries every scope asked for', () => {
+    expect(hasScopes(client, 'users:read')).toBe(true)
+    expect(hasScopes(client, 'users:read', 'orders:write')).toBe(true)
+    expect(hasScopes(client, 'users:read', 'users:write')).toBe(false)
+    expect(hasScopes(client, 'users')).toBe(false) // no prefix matching
+    expect(hasScopes(user, 'users:read')).toBe(false)
+    expect(hasScopes(null, 'users:read')).toBe(false)
+  })
+
+  it('throws InsufficientScopeError with the RFC 6750 challenge naming every scope needed', () => {
+    expect(() => assertScopes(client, 'users:read')).not.toThrow()
+    let caught: unknown
+    try {
+      assertScopes(client, 'users:read', 'users:write')
+    } catch (error) {
+      caught = error
+    }
+    expect(caught).toBeInstanceOf(InsufficientScopeError)
+    const error = caught as InsufficientScopeError
+    expect(error.code).toBe('insufficient_scope')
+    expect(error.scopes).toEqual(['users:read', 'users:write'])
+    expect(error.challenge).toBe(
+      'Bearer error="insufficient_scope", scope="users:read users:write"',
+    )
+  })
+
+  it.each([[[]], [['users read']], [['users"read']], [['users\\read']], [['']]])(
+    'refuses to check for %o: a TypeError, not a header an attacker could shape',
+    (scopes) => {
+      expect(() => assertScopes(client, ...scopes)).toThrow(TypeError)
+    },
+  )
+
+  it('throws a TypeError when asked about no scope at all', () => {
+    expect(() => hasScopes(client)).toThrow(TypeError)
   })
 })
 
@@ -135,12 +263,10 @@ describe('the attacks', () => {
     expect(await rejection(signRaw(key, header, validClaims()))).toBe('token_malformed')
     // the same token without crit is fine: the refusal is about crit alone
     expect(
-      (
-        await verifier.verify(
-          signRaw(key, { alg: 'RS256', kid: 'k1', typ: 'at+jwt' }, validClaims()),
-        )
-      ).userId,
-    ).toBe('user-1')
+      await verifier.verify(
+        signRaw(key, { alg: 'RS256', kid: 'k1', typ: 'at+jwt' }, validClaims()),
+      ),
+    ).toMatchObject({ userId: 'user-1' })
   })
 
   it('refuses a tampered payload (role edited)', async () => {
@@ -218,12 +344,16 @@ describe('issue time and lifetime', () => {
 
   it('tolerates an iat up to the clock skew ahead (5 s by default)', async () => {
     const v = clocked()
-    expect((await v.verify(signRaw(key, header(), at(T + 5, T + 605)))).userId).toBe('user-1')
+    expect(await v.verify(signRaw(key, header(), at(T + 5, T + 605)))).toMatchObject({
+      userId: 'user-1',
+    })
   })
 
   it('refuses a token minted to live longer than a day (the default cap), though unexpired', async () => {
     const v = clocked()
-    expect((await v.verify(signRaw(key, header(), at(T, T + 86_400)))).userId).toBe('user-1')
+    expect(await v.verify(signRaw(key, header(), at(T, T + 86_400)))).toMatchObject({
+      userId: 'user-1',
+    })
     expect(await rejection(signRaw(key, header(), at(T, T + 86_401)), v)).toBe('claim_invalid')
     expect(await rejection(signRaw(key, header(), at(T, T + 10 * 365 * 86_400)), v)).toBe(
       'claim_invalid',
@@ -239,7 +369,9 @@ describe('issue time and lifetime', () => {
 
   it('holds tokens to the configured maxLifetimeSeconds: 900 takes 900 s and refuses 901 s', async () => {
     const v = clocked({ maxLifetimeSeconds: 900 })
-    expect((await v.verify(signRaw(key, header(), at(T, T + 900)))).userId).toBe('user-1')
+    expect(await v.verify(signRaw(key, header(), at(T, T + 900)))).toMatchObject({
+      userId: 'user-1',
+    })
     expect(await rejection(signRaw(key, header(), at(T, T + 901)), v)).toBe('claim_invalid')
   })
 })

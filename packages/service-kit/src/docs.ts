@@ -11,6 +11,11 @@ export interface DocsOptions {
   routePrefix: string
   /** Serve the UI and JSON. The document is still built (tests read it) when false. */
   exposed: boolean
+  /**
+   * Security schemes beside `bearerAuth` (every service's user tokens), for routes that take
+   * another kind of credential, e.g. an OAuth 2 client-credentials token with scopes.
+   */
+  securitySchemes?: Record<string, Record<string, unknown>>
 }
 
 /**
@@ -28,6 +33,7 @@ export const docs = fp<DocsOptions>(
             bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
             // The token endpoint's client_secret_basic (RFC 6749 §2.3.1).
             clientBasic: { type: 'http', scheme: 'basic' },
+            ...options.securitySchemes,
           },
         },
       },

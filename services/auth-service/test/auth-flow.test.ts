@@ -1,4 +1,5 @@
-import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose'
+import { randomUUID } from 'node:crypto'
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTestApp, manualClock, type TestApp } from './helper.js'
 
@@ -260,6 +261,39 @@ describe('sessions', () => {
     for (const token of [pair.refresh_token, other.refresh_token]) {
       expect((await post('/auth/token/refresh', { refresh_token: token })).statusCode).toBe(401)
     }
+  })
+
+  it('refuses a client token on every session route: 403 forbidden, it has no session', async () => {
+    // What the token endpoint issues for the client-credentials grant (docs/design.md, Tokens),
+    // signed by this service's own key, with the client id set to a real user's id: it must
+    // still not act as that user.
+    const { user } = await loggedIn()
+    const key = t.app.keys.activeKey()
+    const iat = Math.floor(clock.now().getTime() / 1000)
+    const client = await new SignJWT({ client_id: user.id, scope: 'users:read' })
+      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
+      .setIssuer(t.config.ISSUER)
+      .setAudience(t.config.JWT_AUDIENCE)
+      .setSubject(user.id)
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + 300)
+      .setJti(randomUUID())
+      .sign(key.privateKey)
+    for (const [method, url] of [
+      ['GET', '/auth/sessions'],
+      ['POST', '/auth/logout-all'],
+      ['GET', '/auth/identities'],
+      ['POST', '/auth/email/verify/resend'],
+      ['GET', '/admin/auth/keys'],
+    ] as const) {
+      const res = await t.app.inject({ method, url, headers: bearer(client) })
+      expect({ url, status: res.statusCode, code: res.json().code }).toEqual({
+        url,
+        status: 403,
+        code: 'forbidden',
+      })
+    }
+    expect(await t.app.db.sessions.listActive(user.id, clock.now())).toHaveLength(1)
   })
 
   it('bearer routes answer 401 problem+json without a token', async () => {

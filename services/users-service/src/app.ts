@@ -12,6 +12,7 @@ import accounts from './plugins/app/accounts.js'
 import authentication from './plugins/app/authentication.js'
 import adminUserRoutes from './routes/admin-users.js'
 import meRoutes from './routes/me.js'
+import userByIdRoutes, { USERS_READ_SCOPE } from './routes/user-by-id.js'
 
 export interface UsersAppOptions {
   config: UsersConfig
@@ -33,6 +34,19 @@ export const usersApp: FastifyPluginAsync<UsersAppOptions> = async (fastify, opt
       version: '0.1.0',
       routePrefix: '/users/docs',
       exposed: config.DOCS_ENABLED,
+      securitySchemes: {
+        clientCredentials: {
+          type: 'oauth2',
+          description:
+            'A client token: the client-credentials grant at the auth-service (RFC 6749 §4.4).',
+          flows: {
+            clientCredentials: {
+              tokenUrl: '/auth/token',
+              scopes: { [USERS_READ_SCOPE]: 'Look users up by id (GET /users/{id})' },
+            },
+          },
+        },
+      },
     },
     metricsPrefix: 'users_',
   })
@@ -56,6 +70,7 @@ export const usersApp: FastifyPluginAsync<UsersAppOptions> = async (fastify, opt
 
   // routes
   await fastify.register(meRoutes, { config, now })
+  await fastify.register(userByIdRoutes)
   await fastify.register(adminUserRoutes)
 }
 

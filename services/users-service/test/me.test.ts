@@ -51,6 +51,42 @@ describe('GET /users/me', () => {
     expect(res.body).not.toContain('password')
   })
 
+  it.each([
+    ['GET', undefined],
+    ['PATCH', { name: 'Service' }],
+    ['DELETE', undefined],
+  ] as const)(
+    'answers %s /users/me with a client token 403 forbidden: a client is no user',
+    async (method, payload) => {
+      // A genuine client token, even with every scope, stands for no user and has no session:
+      // never treated as one (its sub is a client id, which could collide with nothing or worse).
+      const token = await pair.issuer.clientToken({ clientId: 'svc-1', scope: 'users:read' })
+      const res = await pair.users.inject({
+        method,
+        url: '/users/me',
+        headers: { authorization: `Bearer ${token}` },
+        ...(payload ? { payload } : {}),
+      })
+      expect(res.statusCode).toBe(403)
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
+      expect(res.json().code).toBe('forbidden')
+    },
+  )
+
+  it('refuses a client token whose client id is a user’s id, and leaves the user alone', async () => {
+    const { userId } = await pair.userWithToken()
+    const token = await pair.issuer.clientToken({ clientId: userId })
+    for (const method of ['GET', 'DELETE'] as const) {
+      const res = await pair.users.inject({
+        method,
+        url: '/users/me',
+        headers: { authorization: `Bearer ${token}` },
+      })
+      expect(res.statusCode).toBe(403)
+    }
+    expect(await pair.users.db.users.findById(userId)).toBeDefined()
+  })
+
   it('refuses a genuine token of a user who has since been deleted', async () => {
     const { token, userId } = await pair.userWithToken()
     await pair.users.db.users.delete(userId)

@@ -89,6 +89,7 @@ describe('development gateway', () => {
     ['/.well-known/jwks.json', 'auth'],
     ['/.well-known/openid-configuration', 'auth'],
     ['/users/me', 'users'],
+    ['/users/0190a6f0-0000-7000-8000-000000000001', 'users'],
   ])('routes %s to the %s service, path unchanged', async (path, upstream) => {
     const res = await call(path)
     expect(res.status).toBe(200)

@@ -116,6 +116,30 @@ export function accessToken(key: SigningKey, options: TokenOptions = {}): Promis
     .sign(key.privateKey)
 }
 
+/**
+ * A genuine client token as the token endpoint makes them (client-credentials grant, RFC 9068
+ * §2.2): `sub` = `client_id` = the client's id, `scope`, and no `sid` or `role`.
+ */
+export function clientToken(
+  key: SigningKey,
+  options: TokenOptions & { scope?: string } = {},
+): Promise<string> {
+  const now = Math.floor(Date.now() / 1000)
+  return new SignJWT({
+    iss: ISSUER,
+    aud: AUDIENCE,
+    sub: 'client-1',
+    client_id: 'client-1',
+    ...(options.scope !== undefined ? { scope: options.scope } : {}),
+    jti: 'jti-c1',
+    iat: now,
+    exp: now + (options.expiresIn ?? 900),
+    ...options.claims,
+  })
+    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt', ...options.header })
+    .sign(key.privateKey)
+}
+
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
 
 /** Any header and payload, unsigned or with any signature: for the attacks. */

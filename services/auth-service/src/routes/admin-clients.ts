@@ -14,6 +14,7 @@ import { HttpProblem } from '@authpair/service-kit'
 import type { FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import { sessionUser } from '../plugins/app/authentication.js'
 
 const bearer = [{ bearerAuth: [] }]
 const denied = { 401: ProblemSchema, 403: ProblemSchema }
@@ -40,7 +41,7 @@ const adminClientRoutes: FastifyPluginAsyncZod = async (fastify) => {
   fastify.addHook('preHandler', fastify.requireAdmin)
   const who = (request: FastifyRequest) => ({
     client: auditClientOf(request),
-    actorId: request.user?.userId ?? null,
+    actorId: sessionUser(request).userId,
   })
   const noStore = { 'cache-control': 'no-store', pragma: 'no-cache' }
 

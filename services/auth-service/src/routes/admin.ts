@@ -10,6 +10,7 @@ import { auditClientOf } from '@authpair/db/fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { keyStatus } from '../keys/key-store.js'
+import { sessionUser } from '../plugins/app/authentication.js'
 
 const bearer = [{ bearerAuth: [] }]
 const denied = { 401: ProblemSchema, 403: ProblemSchema }
@@ -58,7 +59,7 @@ const adminRoutes: FastifyPluginAsyncZod<{ now: () => Date }> = async (fastify, 
       const key = await fastify.rotateSigningKey()
       await fastify.accounts.audit('key_rotated', null, auditClientOf(request), {
         kid: key.kid,
-        actor_id: request.user?.userId,
+        actor_id: sessionUser(request).userId,
       })
       reply.code(201)
       return view(key)
@@ -84,7 +85,7 @@ const adminRoutes: FastifyPluginAsyncZod<{ now: () => Date }> = async (fastify, 
       await fastify.accounts.audit('sessions_revoked', request.params.id, auditClientOf(request), {
         reason: 'admin',
         count,
-        actor_id: request.user?.userId,
+        actor_id: sessionUser(request).userId,
       })
       return reply.code(204).send(null)
     },

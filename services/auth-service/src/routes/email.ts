@@ -8,6 +8,7 @@ import {
 import { auditClientOf } from '@authpair/db/fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import { sessionUser } from '../plugins/app/authentication.js'
 
 const ACCEPTED = { status: 'accepted' as const }
 
@@ -89,7 +90,7 @@ const emailRoutes: FastifyPluginAsyncZod = async (fastify) => {
     },
     async (request, reply) => {
       await fastify.accounts.resendVerification(
-        request.user?.userId ?? '',
+        sessionUser(request).userId,
         request.headers['accept-language'],
       )
       reply.code(202)

@@ -14,6 +14,7 @@ import { z } from 'zod'
 import type { AuthConfig } from '../config.js'
 import { FLOW_TTL_SECONDS } from '../oauth/oauth-service.js'
 import { readCookie, STATE_COOKIE, stateCookieHeader } from '../oauth/state-cookie.js'
+import { sessionUser } from '../plugins/app/authentication.js'
 
 const oauthRoutes: FastifyPluginAsyncZod<{ config: AuthConfig }> = async (fastify, { config }) => {
   const secureCookie = config.ISSUER.startsWith('https://')
@@ -109,7 +110,7 @@ const oauthRoutes: FastifyPluginAsyncZod<{ config: AuthConfig }> = async (fastif
         response: { 200: IdentityListSchema, 401: ProblemSchema },
       },
     },
-    async (request) => fastify.oauth.identities(request.user?.userId ?? ''),
+    async (request) => fastify.oauth.identities(sessionUser(request).userId),
   )
 
   fastify.delete(
@@ -126,7 +127,7 @@ const oauthRoutes: FastifyPluginAsyncZod<{ config: AuthConfig }> = async (fastif
     },
     async (request, reply) => {
       await fastify.oauth.unlink(
-        request.user?.userId ?? '',
+        sessionUser(request).userId,
         request.params.provider,
         auditClientOf(request),
       )

@@ -7,17 +7,13 @@ import {
 import { auditClientOf } from '@authpair/db/fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import { sessionUser } from '../plugins/app/authentication.js'
 
 const bearer = [{ bearerAuth: [] }]
 
 /** Everything here needs a live session's access token (fastify.authenticateSession). */
 const sessionRoutes: FastifyPluginAsyncZod = async (fastify) => {
   fastify.addHook('preHandler', fastify.authenticateSession)
-
-  const who = (request: { user: { userId: string; sessionId: string } | null }) => {
-    if (!request.user) throw new Error('authenticateSession did not run')
-    return request.user
-  }
 
   fastify.post(
     '/auth/logout-all',
@@ -30,7 +26,7 @@ const sessionRoutes: FastifyPluginAsyncZod = async (fastify) => {
       },
     },
     async (request, reply) => {
-      await fastify.accounts.logoutAll(who(request).userId, auditClientOf(request))
+      await fastify.accounts.logoutAll(sessionUser(request).userId, auditClientOf(request))
       return reply.code(204).send(null)
     },
   )
@@ -46,7 +42,7 @@ const sessionRoutes: FastifyPluginAsyncZod = async (fastify) => {
       },
     },
     async (request) => {
-      const { userId, sessionId } = who(request)
+      const { userId, sessionId } = sessionUser(request)
       const sessions = await fastify.accounts.listSessions(userId)
       return {
         items: sessions.map((s) => ({
@@ -75,7 +71,7 @@ const sessionRoutes: FastifyPluginAsyncZod = async (fastify) => {
     },
     async (request, reply) => {
       await fastify.accounts.revokeSession(
-        who(request).userId,
+        sessionUser(request).userId,
         request.params.id,
         auditClientOf(request),
       )
@@ -95,7 +91,7 @@ const sessionRoutes: FastifyPluginAsyncZod = async (fastify) => {
       },
     },
     async (request, reply) => {
-      const { userId, sessionId } = who(request)
+      const { userId, sessionId } = sessionUser(request)
       await fastify.accounts.changePassword(
         userId,
         sessionId,

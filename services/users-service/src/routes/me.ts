@@ -91,7 +91,9 @@ const meRoutes: FastifyPluginAsyncZod<{ config: UsersConfig; now: Clock }> = asy
       } else {
         // No password: only a session signed in moments ago may delete the account, so a stolen
         // long-lived session (or refresh token) cannot.
-        const session = await fastify.db.sessions.findById(request.user?.sessionId ?? '')
+        const who = request.user
+        const session =
+          who?.kind === 'user' ? await fastify.db.sessions.findById(who.sessionId) : undefined
         if (!isRecentSignIn(session, now(), config.RECENT_LOGIN_SECONDS)) {
           throw new HttpProblem(
             403,

@@ -1,8 +1,10 @@
 /**
  * What the users-service needs of an issuer, without the auth-service: a JWKS over real HTTP on
  * a loopback port, and access tokens signed the way the auth-service signs them (RFC 9068: header
- * typ at+jwt and kid; claims iss, aud, sub, sid, role, jti, iat, exp). Tests that need the real
- * auth-service live in e2e/: a service's own suite never imports the other service.
+ * typ at+jwt and kid; claims iss, aud, sub, sid, role, jti, iat, exp), and client tokens the way
+ * its token endpoint does for the client-credentials grant (docs/design.md, Tokens: sub =
+ * client_id = the client's id, scope, no sid, no role). Tests that need the real auth-service
+ * live in e2e/: a service's own suite never imports the other service.
  */
 import { randomUUID } from 'node:crypto'
 import { createServer } from 'node:http'
@@ -13,8 +15,26 @@ export interface StandInIssuer {
   /** The kid of the one key the JWKS publishes. */
   kid: string
   jwksUrl: string
-  /** An access token for a user's session, living `ttlSeconds` from now. */
-  accessToken(subject: { userId: string; sessionId: string; role: string }): Promise<string>
+  /**
+   * An access token for a user's session, living `ttlSeconds` from now (with `scope` only when
+   * given: the auth-service issues user tokens without one).
+   */
+  accessToken(subject: {
+    userId: string
+    sessionId: string
+    role: string
+    scope?: string
+  }): Promise<string>
+  /**
+   * A client token (client-credentials grant) for `clientId` with `scope` (space-separated;
+   * none when undefined), living `ttlSeconds` from now. `claims` are added last, for negative
+   * tests (a role, another client_id).
+   */
+  clientToken(options: {
+    clientId: string
+    scope?: string
+    claims?: Record<string, unknown>
+  }): Promise<string>
   close(): Promise<void>
 }
 
@@ -37,13 +57,29 @@ export async function startStandInIssuer(options: {
   return {
     kid,
     jwksUrl: `http://127.0.0.1:${port}/auth/.well-known/jwks.json`,
-    accessToken({ userId, sessionId, role }) {
+    accessToken({ userId, sessionId, role, scope }) {
       const iat = Math.floor(Date.now() / 1000)
-      return new SignJWT({ sid: sessionId, role })
+      return new SignJWT({ sid: sessionId, role, ...(scope !== undefined ? { scope } : {}) })
         .setProtectedHeader({ alg: 'RS256', kid, typ: 'at+jwt' })
         .setIssuer(options.issuer)
         .setAudience(options.audience)
         .setSubject(userId)
+        .setIssuedAt(iat)
+        .setExpirationTime(iat + options.ttlSeconds)
+        .setJti(randomUUID())
+        .sign(privateKey)
+    },
+    clientToken({ clientId, scope, claims }) {
+      const iat = Math.floor(Date.now() / 1000)
+      return new SignJWT({
+        client_id: clientId,
+        ...(scope !== undefined ? { scope } : {}),
+        ...claims,
+      })
+        .setProtectedHeader({ alg: 'RS256', kid, typ: 'at+jwt' })
+        .setIssuer(options.issuer)
+        .setAudience(options.audience)
+        .setSubject(clientId)
         .setIssuedAt(iat)
         .setExpirationTime(iat + options.ttlSeconds)
         .setJti(randomUUID())

@@ -1,5 +1,5 @@
 import { sessionAuthorizes } from '@authpair/accounts'
-import { JwtVerifyError } from '@authpair/jwt-verify'
+import { JwtVerifyError, type UserToken, type VerifiedToken } from '@authpair/jwt-verify'
 import { jwtVerifyPlugin } from '@authpair/jwt-verify/fastify'
 import { HttpProblem } from '@authpair/service-kit'
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
@@ -9,8 +9,9 @@ import type { AuthConfig } from '../../config.js'
 declare module 'fastify' {
   interface FastifyInstance {
     /**
-     * preHandler: a valid access token whose session is still live (a logged-out or revoked
-     * session stops working here at once, not at token expiry); sets request.user.
+     * preHandler: a user's valid access token whose session is still live (a logged-out or
+     * revoked session stops working here at once, not at token expiry); sets request.user. A
+     * client token (no session, no user) is 403 `forbidden`.
      */
     authenticateSession: preHandlerAsyncHookHandler
     /**
@@ -44,8 +45,11 @@ export default fp<{ config: AuthConfig; now: () => Date }>(
 
     const sessionIsLive = async (request: FastifyRequest) => {
       const who = request.user
-      const session = who ? await fastify.db.sessions.findById(who.sessionId) : undefined
-      if (!who || !sessionAuthorizes(session, who.userId, now())) {
+      // requireUser has refused a client token; a token that is not a user's has no session to
+      // be live, so it would be refused here too.
+      const session =
+        who?.kind === 'user' ? await fastify.db.sessions.findById(who.sessionId) : undefined
+      if (who?.kind !== 'user' || !sessionAuthorizes(session, who.userId, now())) {
         request.user = null
         throw new HttpProblem(401, 'invalid_token', 'The session of this access token has ended.', {
           headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
@@ -54,14 +58,13 @@ export default fp<{ config: AuthConfig; now: () => Date }>(
     }
 
     fastify.decorate('authenticateSession', async function (this: unknown, request, reply) {
-      await fastify.authenticate.call(fastify, request, reply)
+      await fastify.requireUser.call(fastify, request, reply)
       await sessionIsLive(request)
     } as preHandlerAsyncHookHandler)
 
     fastify.decorate('requireAdmin', async function (this: unknown, request, reply) {
       await fastify.authenticateSession.call(fastify, request, reply)
-      const userId = request.user?.userId
-      const account = userId ? await fastify.db.users.findById(userId) : undefined
+      const account = await fastify.db.users.findById(sessionUser(request).userId)
       if (account?.role !== 'admin' || !account.isActive) {
         throw new HttpProblem(403, 'forbidden', 'This needs the admin role.')
       }
@@ -69,3 +72,13 @@ export default fp<{ config: AuthConfig; now: () => Date }>(
   },
   { name: 'authentication', dependencies: ['database', 'signing-keys'], fastify: '5.x' },
 )
+
+/**
+ * The signed-in user of a request that passed `authenticateSession`. Throws (a 500: a route
+ * forgot its guard) when there is none, so a handler never acts for an empty or made-up id.
+ */
+export function sessionUser(request: { user: VerifiedToken | null }): UserToken {
+  const who = request.user
+  if (who?.kind !== 'user') throw new Error('authenticateSession did not run')
+  return who
+}

@@ -80,7 +80,7 @@ export default fp<{ config: AuthConfig }>(
       },
       verifyResendPerUser: perRequest(
         limit('verify-resend-user', config.RATE_LIMIT_VERIFY_RESEND_PER_USER, 60 * MINUTE),
-        (r) => r.user?.userId ?? r.ip,
+        (r) => (r.user?.kind === 'user' ? r.user.userId : r.ip),
       ),
       tokensPerClient: limit('token-client', config.RATE_LIMIT_TOKEN_PER_CLIENT, MINUTE),
       clientAuthPerIp: limit(

@@ -14,7 +14,10 @@ declare module 'fastify' {
     account: UserRecord | null
   }
   interface FastifyInstance {
-    /** preHandler: valid token, live session (REVOCATION_CHECK), active account → request.account. */
+    /**
+     * preHandler: a user's valid token (a client token is 403 `forbidden`: it has no session and
+     * stands for no user), live session (REVOCATION_CHECK), active account → request.account.
+     */
     requireAccount: preHandlerAsyncHookHandler
     /** preHandler: requireAccount, then role admin as the database says now (not the token). */
     requireAdmin: preHandlerAsyncHookHandler
@@ -67,9 +70,11 @@ export default fp<{ config: UsersConfig; now: Clock }>(
       request: FastifyRequest,
       reply: Parameters<preHandlerAsyncHookHandler>[1],
     ) => {
-      await fastify.authenticate.call(fastify, request, reply)
+      await fastify.requireUser.call(fastify, request, reply)
       const who = request.user
-      if (!who) throw invalidToken('The access token is not valid.')
+      // requireUser has refused a client token already; this narrows the type, and would
+      // refuse one again were the guard above ever swapped for a laxer one.
+      if (who?.kind !== 'user') throw invalidToken('The access token is not valid.')
       if (config.REVOCATION_CHECK && !(await sessions.isLive(who.sessionId, who.userId))) {
         throw invalidToken('The session of this access token has ended.')
       }
