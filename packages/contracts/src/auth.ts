@@ -35,16 +35,36 @@ export const LoginBodySchema = z
 export type LoginBody = z.infer<typeof LoginBodySchema>
 
 /** OAuth 2.0 token response field names (RFC 6749 §5.1). */
-export const TokenPairSchema = z
-  .object({
-    access_token: z.string(),
-    token_type: z.literal('Bearer'),
-    expires_in: z.number().int().describe('seconds until the access token expires'),
-    refresh_token: z.string(),
-    refresh_expires_in: z.number().int().describe('seconds until the refresh token expires'),
-  })
-  .meta({ id: 'TokenPair' })
-export type TokenPair = z.infer<typeof TokenPairSchema>
+/** A token pair as the auth-service issues it. */
+export const IssuedTokenPairSchema = z.object({
+  access_token: z.string(),
+  token_type: z.literal('Bearer'),
+  expires_in: z.number().int().describe('seconds until the access token expires'),
+  refresh_token: z.string(),
+  refresh_expires_in: z.number().int().describe('seconds until the refresh token expires'),
+})
+export type TokenPair = z.infer<typeof IssuedTokenPairSchema>
+
+/** A token pair as a response carries it: in cookie mode, without the refresh token. */
+export const TokenPairSchema = IssuedTokenPairSchema.extend({
+  refresh_token: z
+    .string()
+    .optional()
+    .describe('absent in cookie mode (?token_delivery=cookie): it is in an HttpOnly cookie'),
+}).meta({ id: 'TokenPair' })
+
+/**
+ * Where a route that returns a token pair puts the refresh token (DESIGN.md, Clients): in the
+ * body (default), or in an HttpOnly cookie for browser apps, which then refresh and log out
+ * with that cookie instead of a body.
+ */
+export const TokenDeliveryQuerySchema = z.object({
+  token_delivery: z
+    .enum(['body', 'cookie'])
+    .optional()
+    .describe('cookie: the refresh token goes in (or is read from) an HttpOnly cookie'),
+})
+export type TokenDeliveryQuery = z.infer<typeof TokenDeliveryQuerySchema>
 
 export const RefreshBodySchema = z
   .strictObject({ refresh_token: OpaqueTokenSchema })

@@ -22,6 +22,9 @@ export const ERROR_CODES = [
   'email_not_verified',
   'account_disabled',
   'invalid_refresh_token',
+  // cookie mode: refresh and logout by cookie from an origin outside CORS_ORIGINS, or without
+  // the X-Requested-With: fetch header a cross-site form cannot send
+  'origin_not_allowed',
   'recent_login_required',
   'last_admin',
   // registration and passwords

@@ -94,6 +94,21 @@ export const baseConfigShape = {
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
   /** Largest request body, bytes. */
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10_485_760).default(65_536),
+  /**
+   * Browser origins allowed to call the public API with credentials (CORS), and the only
+   * origins cookie mode's refresh and logout accept: exact origins such as
+   * https://app.example.com, comma-separated. Unset: no cross-origin access at all.
+   */
+  CORS_ORIGINS: listSchema('').pipe(
+    z.array(
+      z
+        .string()
+        .refine(
+          (value) => URL.canParse(value) && new URL(value).origin === value,
+          'must list origins (scheme://host[:port], no path or trailing slash)',
+        ),
+    ),
+  ),
 }
 
 /**
@@ -134,6 +149,7 @@ export type BaseConfig = {
   DOCS_ENABLED: boolean
   SHUTDOWN_GRACE_MS: number
   BODY_LIMIT_BYTES: number
+  CORS_ORIGINS: string[]
 }
 
 /** An http(s) URL, trailing slashes removed. */

@@ -10,6 +10,7 @@ export {
   portSchema,
   rateLimitConfigShape,
 } from './config-loader.js'
+export { type CorsPolicyOptions, corsPolicy } from './cors.js'
 export {
   type BuildServiceOptions,
   buildService,

@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin'
+import { corsPolicy } from './cors.js'
 import { type DocsOptions, docs } from './docs.js'
 import { metrics } from './metrics.js'
 import { problemErrors } from './problem.js'
@@ -8,11 +9,13 @@ export interface ServiceBasicsOptions {
   docs: DocsOptions
   /** Prefix of the service's metric names, e.g. `auth_`. */
   metricsPrefix: string
+  /** CORS_ORIGINS: browser origins allowed to call with credentials. */
+  corsOrigins: readonly string[]
 }
 
 /**
  * What every service registers first: OpenAPI docs (before any route, so all are collected),
- * problem+json errors, the request-id header, and Prometheus metrics.
+ * problem+json errors, the request-id header, Prometheus metrics, and the CORS policy.
  */
 export const serviceBasics = fp<ServiceBasicsOptions>(
   async (fastify, options) => {
@@ -20,6 +23,7 @@ export const serviceBasics = fp<ServiceBasicsOptions>(
     await fastify.register(problemErrors)
     await fastify.register(requestIdHeader)
     await fastify.register(metrics, { prefix: options.metricsPrefix })
+    await fastify.register(corsPolicy, { origins: options.corsOrigins })
   },
   { name: 'service-basics', fastify: '5.x' },
 )

@@ -10,4 +10,5 @@ export const testConfig: BaseConfig = {
   DOCS_ENABLED: false,
   SHUTDOWN_GRACE_MS: 1000,
   BODY_LIMIT_BYTES: 1024,
+  CORS_ORIGINS: [],
 }

@@ -14,6 +14,7 @@ import mail from './plugins/app/mail.js'
 import oauth from './plugins/app/oauth.js'
 import rateLimits from './plugins/app/rate-limits.js'
 import signingKeys from './plugins/app/signing-keys.js'
+import tokenDelivery from './plugins/app/token-delivery.js'
 import adminRoutes from './routes/admin.js'
 import adminClientRoutes from './routes/admin-clients.js'
 import credentialRoutes from './routes/credentials.js'
@@ -47,6 +48,7 @@ export const authApp: FastifyPluginAsync<AuthAppOptions> = async (fastify, optio
       exposed: config.DOCS_ENABLED,
     },
     metricsPrefix: 'auth_',
+    corsOrigins: config.CORS_ORIGINS,
   })
   await fastify.register(databasePlugin, {
     target: config.DATABASE_URL,
@@ -60,6 +62,7 @@ export const authApp: FastifyPluginAsync<AuthAppOptions> = async (fastify, optio
   await fastify.register(clients, { config, now })
   await fastify.register(mail, { config, now })
   await fastify.register(oauth, { config, now })
+  await fastify.register(tokenDelivery, { config })
   await fastify.register(health, {
     checks: {
       database: () => fastify.db.ping(),

@@ -49,6 +49,7 @@ export const usersApp: FastifyPluginAsync<UsersAppOptions> = async (fastify, opt
       },
     },
     metricsPrefix: 'users_',
+    corsOrigins: config.CORS_ORIGINS,
   })
   await fastify.register(databasePlugin, {
     target: config.DATABASE_URL,

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto'
+import { parse, serialize } from 'cookie'
 
 /**
  * What the browser carries between /authorize and /callback, sealed with AES-256-GCM so it can
@@ -49,21 +50,16 @@ export function unsealState(key: Buffer, sealed: string | undefined): OAuthFlowS
 
 /** The value of one cookie from a Cookie header. */
 export function readCookie(header: string | undefined, name: string): string | undefined {
-  for (const part of (header ?? '').split(';')) {
-    const [key, ...rest] = part.trim().split('=')
-    if (key === name) return rest.join('=')
-  }
-  return undefined
+  return parse(header ?? '')[name]
 }
 
 /** HttpOnly, SameSite=Lax (the provider's redirect back is a top-level GET), scoped to /auth/oauth. */
 export function stateCookieHeader(value: string, maxAgeSeconds: number, secure: boolean): string {
-  return [
-    `${STATE_COOKIE}=${value}`,
-    'Path=/auth/oauth',
-    `Max-Age=${maxAgeSeconds}`,
-    'HttpOnly',
-    'SameSite=Lax',
-    ...(secure ? ['Secure'] : []),
-  ].join('; ')
+  return serialize(STATE_COOKIE, value, {
+    path: '/auth/oauth',
+    maxAge: maxAgeSeconds,
+    httpOnly: true,
+    sameSite: 'lax',
+    secure,
+  })
 }

@@ -5,14 +5,12 @@ import {
   RefreshBodySchema,
   RegisterBodySchema,
   RegisterResponseSchema,
+  TokenDeliveryQuerySchema,
   TokenPairSchema,
 } from '@authpair/contracts'
 import { auditClientOf } from '@authpair/db/fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-
-/** Token responses must never be cached (RFC 6749 §5.1). */
-const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' }
 
 const credentialRoutes: FastifyPluginAsyncZod = async (fastify) => {
   fastify.post(
@@ -49,6 +47,7 @@ const credentialRoutes: FastifyPluginAsyncZod = async (fastify) => {
       schema: {
         tags: ['credentials'],
         summary: 'Sign in with email and password; returns a token pair',
+        querystring: TokenDeliveryQuerySchema,
         body: LoginBodySchema,
         response: {
           200: TokenPairSchema,
@@ -61,23 +60,28 @@ const credentialRoutes: FastifyPluginAsyncZod = async (fastify) => {
     },
     async (request, reply) => {
       const pair = await fastify.accounts.login(request.body, auditClientOf(request))
-      reply.headers(NO_STORE)
-      return pair
+      return fastify.tokenDelivery.deliver(request, reply, pair)
     },
   )
 
   fastify.post(
     '/auth/token/refresh',
     {
+      preValidation: fastify.tokenDelivery.refreshTokenFromCookie,
       preHandler: [fastify.limits.refreshPerIp],
       schema: {
         tags: ['credentials'],
         summary: 'Trade a refresh token for a new pair (the old refresh token is spent)',
+        description:
+          'In cookie mode the refresh token comes from the cookie (send no body), and the ' +
+          'request needs an Origin in CORS_ORIGINS and the header X-Requested-With: fetch.',
+        querystring: TokenDeliveryQuerySchema,
         body: RefreshBodySchema,
         response: {
           200: TokenPairSchema,
           400: ProblemSchema,
           401: ProblemSchema,
+          403: ProblemSchema,
           429: ProblemSchema,
         },
       },
@@ -87,23 +91,28 @@ const credentialRoutes: FastifyPluginAsyncZod = async (fastify) => {
         request.body.refresh_token,
         auditClientOf(request),
       )
-      reply.headers(NO_STORE)
-      return pair
+      return fastify.tokenDelivery.deliver(request, reply, pair)
     },
   )
 
   fastify.post(
     '/auth/logout',
     {
+      preValidation: fastify.tokenDelivery.refreshTokenFromCookie,
       schema: {
         tags: ['credentials'],
         summary: 'End the session of a refresh token (idempotent)',
+        description:
+          'In cookie mode the refresh token comes from the cookie, which the answer clears; ' +
+          'the same Origin and X-Requested-With rules as refresh apply.',
+        querystring: TokenDeliveryQuerySchema,
         body: LogoutBodySchema,
-        response: { 204: z.null(), 400: ProblemSchema },
+        response: { 204: z.null(), 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema },
       },
     },
     async (request, reply) => {
       await fastify.accounts.logout(request.body.refresh_token, auditClientOf(request))
+      fastify.tokenDelivery.clear(request, reply)
       return reply.code(204).send(null)
     },
   )

@@ -6,6 +6,7 @@ import {
   OAuthProviderListSchema,
   OAuthProviderParamsSchema,
   ProblemSchema,
+  TokenDeliveryQuerySchema,
   TokenPairSchema,
 } from '@authpair/contracts'
 import { auditClientOf } from '@authpair/db/fastify'
@@ -84,6 +85,7 @@ const oauthRoutes: FastifyPluginAsyncZod<{ config: AuthConfig }> = async (fastif
         tags: ['oauth'],
         summary:
           'Trade the one-time login code from the callback (and the PKCE code_verifier) for a token pair',
+        querystring: TokenDeliveryQuerySchema,
         body: OAuthExchangeBodySchema,
         response: { 200: TokenPairSchema, 400: ProblemSchema, 403: ProblemSchema },
       },
@@ -94,8 +96,7 @@ const oauthRoutes: FastifyPluginAsyncZod<{ config: AuthConfig }> = async (fastif
         request.body.code_verifier,
         auditClientOf(request),
       )
-      reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' })
-      return pair
+      return fastify.tokenDelivery.deliver(request, reply, pair)
     },
   )
 

@@ -3,6 +3,7 @@ import {
   type OAuthErrorCode,
   OAuthErrorSchema,
   OAuthTokenResponseSchema,
+  TokenDeliveryQuerySchema,
   TokenRequestSchema,
 } from '@authpair/contracts'
 import { auditClientOf } from '@authpair/db/fastify'
@@ -149,6 +150,7 @@ const tokenRoutes: FastifyPluginAsyncZod = async (fastify) => {
   fastify.post(
     '/auth/token',
     {
+      preValidation: fastify.tokenDelivery.refreshTokenFromCookie,
       schema: {
         tags: ['credentials'],
         summary: 'OAuth 2.0 token endpoint (RFC 6749): refresh_token and client_credentials grants',
@@ -157,6 +159,7 @@ const tokenRoutes: FastifyPluginAsyncZod = async (fastify) => {
           'Errors are RFC 6749 §5.2 JSON ({error, error_description}), not problem+json.',
         consumes: ['application/x-www-form-urlencoded', 'application/json'],
         security: [{}, { clientBasic: [] }],
+        querystring: TokenDeliveryQuerySchema,
         body: TokenRequestSchema,
         response: {
           200: OAuthTokenResponseSchema,
@@ -202,7 +205,8 @@ const tokenRoutes: FastifyPluginAsyncZod = async (fastify) => {
         }
         await fastify.limits.refreshPerIp.call(fastify, request, reply)
         try {
-          return await fastify.accounts.refresh(body.refresh_token, who.client)
+          const pair = await fastify.accounts.refresh(body.refresh_token, who.client)
+          return fastify.tokenDelivery.deliver(request, reply, pair)
         } catch (error) {
           if (error instanceof HttpProblem && error.code === 'invalid_refresh_token') {
             throw new OAuthTokenError('invalid_grant', 400, error.message)
