@@ -22,6 +22,7 @@ import { type FuzzRoute, type OpenApiDocument, routesOf } from './support/openap
 import { type Finding, fuzzRoute, type RouteReport } from './support/route-fuzzer.js'
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 150)
+const COOKIE_ORIGIN = 'https://app.fuzz.example'
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31))
 const ROUTE_SECONDS = Number(process.env.FUZZ_ROUTE_SECONDS ?? (RUNS > 1000 ? 0 : 60))
 /** No route here does anything slower than an argon2 hash; 10 s without an answer is a hang. */
@@ -86,6 +87,8 @@ async function startFuzzedPair(): Promise<Fuzzed> {
         GITHUB_AUTHORIZE_URL: `${NOWHERE}/authorize`,
         GITHUB_TOKEN_URL: `${NOWHERE}/token`,
         GITHUB_API_URL: NOWHERE,
+        // Cookie-mode inputs come from here (route-fuzzer), so they reach the handlers too.
+        CORS_ORIGINS: COOKIE_ORIGIN,
       },
       onRoute: { auth: counters.auth.hook, users: counters.users.hook },
     },
@@ -219,6 +222,7 @@ async function fuzzRoutes(
     reports.push(
       await fuzzRoute({
         app,
+        cookieOrigin: COOKIE_ORIGIN,
         doc,
         route,
         known,

@@ -46,6 +46,8 @@ export interface RouteReport {
 
 export interface FuzzRouteOptions {
   app: FastifyInstance
+  /** An origin in the auth-service's CORS_ORIGINS: cookie-mode inputs come from it. */
+  cookieOrigin?: string
   doc: OpenApiDocument
   route: FuzzRoute
   known: KnownValues
@@ -129,6 +131,8 @@ export async function fuzzRoute(options: FuzzRouteOptions): Promise<RouteReport>
     }
     if (search.size) url += `?${search}`
 
+    const cookieMode = search.get('token_delivery') === 'cookie'
+    let bodyRefreshToken: unknown
     let payload: string | Buffer | undefined
     if (input.body && 'raw' in input.body) payload = input.body.raw
     else if (input.body) {
@@ -141,6 +145,7 @@ export async function fuzzRoute(options: FuzzRouteOptions): Promise<RouteReport>
           else copy[key] = resolved
         }
         value = copy
+        bodyRefreshToken = copy.refresh_token
       }
       payload = input.contentType?.startsWith('application/x-www-form-urlencoded')
         ? new URLSearchParams(
@@ -158,6 +163,13 @@ export async function fuzzRoute(options: FuzzRouteOptions): Promise<RouteReport>
     }
     const authorization = await credentials.authorization(input.auth)
     if (authorization !== undefined) headers.authorization = authorization
+    // Cookie mode as a browser app sends it: the refresh token the input holds, as the cookie,
+    // from the allowed origin with the CSRF header (the body's copy is then ignored).
+    if (cookieMode && typeof bodyRefreshToken === 'string' && options.cookieOrigin) {
+      headers.cookie = `authpair_refresh=${encodeURIComponent(bodyRefreshToken)}`
+      headers.origin = options.cookieOrigin
+      headers['x-requested-with'] = 'fetch'
+    }
 
     const request = {
       method: route.method,

@@ -183,7 +183,8 @@ describe('manage CLI', () => {
     }
     const bad = await manage(['clients', 'create', 'bad', '--scopes', 'has space,x"y'])
     expect(bad.code).toBe(1)
-  })
+    // Nine CLI processes, each a cold Node start: seconds apiece on a busy two-core machine.
+  }, 60_000)
 
   it('explains itself for an unknown command', async () => {
     const res = await manage(['frobnicate'])
