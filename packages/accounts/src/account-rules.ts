@@ -104,6 +104,7 @@ export class AccountRules {
     if (!updated) throw new HttpProblem(404, 'not_found', 'No such user.')
     if (change.isActive === false) {
       await this.deps.db.sessions.revokeAllForUser(userId, { now, reason: 'deactivated' })
+      await this.userDisabled(userId, now)
     }
     return updated
   }
@@ -121,7 +122,19 @@ export class AccountRules {
     const deleted = await this.deps.db.users.deleteKeepingAnAdmin(userId)
     if (deleted === 'last_admin') throw lastAdmin()
     if (!deleted) throw new HttpProblem(404, 'not_found', 'No such user.')
+    await this.userDisabled(userId, this.deps.now())
     await this.deps.audit.record('user_deleted', { userId, actorId, client })
+  }
+
+  /**
+   * Tells the revocation feed that no token of this user issued until `at` is valid any more
+   * (deactivated, or deleted: a deleted account's sessions go by cascade, without rows of their
+   * own), so verifiers that never read our database refuse them too.
+   */
+  private userDisabled(userId: string, at: Date): Promise<void> {
+    return this.deps.db.revocations.append([
+      { kind: 'user', subjectId: userId, userId, revokedAt: at },
+    ])
   }
 
   /**

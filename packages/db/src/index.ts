@@ -33,11 +33,13 @@ export type {
   NewIdentity,
   NewOneTimeToken,
   NewRefreshToken,
+  NewRevocation,
   NewSession,
   NewSigningKey,
   NewUser,
   OneTimeTokenRecord,
   RefreshTokenRecord,
+  RevocationRecord,
   SessionRecord,
   SigningKeyRecord,
   UserRecord,
@@ -53,6 +55,10 @@ export type {
   OneTimePurpose,
   OneTimeTokenRepository,
 } from './repositories/one-time-token-repository.js'
+export type {
+  RevocationKind,
+  RevocationRepository,
+} from './repositories/revocation-repository.js'
 export type {
   RevokeOptions,
   RotateRefreshTokenInput,

@@ -23,3 +23,8 @@ export type AuditEventRecord = typeof pg.auditEvents.$inferSelect
 export type NewAuditEvent = typeof pg.auditEvents.$inferInsert
 export type ClientRecord = typeof pg.clients.$inferSelect
 export type NewClient = typeof pg.clients.$inferInsert
+/** A row of the revocation feed; `kind` is 'session' or 'user' (RevocationKind). */
+export type RevocationRecord = Omit<typeof pg.revocations.$inferSelect, 'kind'> & {
+  kind: 'session' | 'user'
+}
+export type NewRevocation = Omit<RevocationRecord, 'id'>

@@ -14,6 +14,7 @@ const SAME_KIND: Record<string, string> = {
   PgTimestamp: 'timestamp',
   SQLiteTimestamp: 'timestamp',
   PgInteger: 'integer',
+  PgBigInt53: 'integer',
   SQLiteInteger: 'integer',
 }
 

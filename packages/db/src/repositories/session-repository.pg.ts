@@ -3,6 +3,7 @@ import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
 import type { SessionRecord } from '../records.js'
 import * as schema from '../schema/pg.js'
 import { liveSession } from './conditions.js'
+import { appendRevocations } from './revocation-repository.pg.js'
 import {
   decideRotation,
   type FirstRefreshToken,
@@ -60,6 +61,9 @@ export class PgSessionRepository implements SessionRepository {
           .set({ revokedAt: input.now, revokedReason: 'refresh_token_reuse' })
           .where(eq(sessions.id, session.id))
           .returning()
+        if (session.revokedAt === null) {
+          await appendRevocations(tx, [ended(session.id, session.userId, input.now)])
+        }
         return { kind: 'reused', session: revoked as SessionRecord }
       }
       const live = decision.supersedeLiveTokens
@@ -86,13 +90,19 @@ export class PgSessionRepository implements SessionRepository {
     })
   }
 
-  async revoke(id: string, options: RevokeOptions): Promise<boolean> {
-    const rows = await this.db
-      .update(sessions)
-      .set({ revokedAt: options.now, revokedReason: options.reason })
-      .where(and(eq(sessions.id, id), isNull(sessions.revokedAt)))
-      .returning({ id: sessions.id })
-    return rows.length > 0
+  revoke(id: string, options: RevokeOptions): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const rows = await tx
+        .update(sessions)
+        .set({ revokedAt: options.now, revokedReason: options.reason })
+        .where(and(eq(sessions.id, id), isNull(sessions.revokedAt)))
+        .returning({ id: sessions.id, userId: sessions.userId })
+      await appendRevocations(
+        tx,
+        rows.map((row) => ended(row.id, row.userId, options.now)),
+      )
+      return rows.length > 0
+    })
   }
 
   async revokeByRefreshToken(
@@ -108,21 +118,32 @@ export class PgSessionRepository implements SessionRepository {
     return this.findById(token.sessionId)
   }
 
-  async revokeAllForUser(
+  revokeAllForUser(
     userId: string,
     options: RevokeOptions & { exceptSessionId?: string },
   ): Promise<number> {
-    const rows = await this.db
-      .update(sessions)
-      .set({ revokedAt: options.now, revokedReason: options.reason })
-      .where(
-        and(
-          eq(sessions.userId, userId),
-          isNull(sessions.revokedAt),
-          options.exceptSessionId ? ne(sessions.id, options.exceptSessionId) : undefined,
-        ),
+    return this.db.transaction(async (tx) => {
+      const rows = await tx
+        .update(sessions)
+        .set({ revokedAt: options.now, revokedReason: options.reason })
+        .where(
+          and(
+            eq(sessions.userId, userId),
+            isNull(sessions.revokedAt),
+            options.exceptSessionId ? ne(sessions.id, options.exceptSessionId) : undefined,
+          ),
+        )
+        .returning({ id: sessions.id })
+      await appendRevocations(
+        tx,
+        rows.map((row) => ended(row.id, userId, options.now)),
       )
-      .returning({ id: sessions.id })
-    return rows.length
+      return rows.length
+    })
   }
+}
+
+/** The feed's row for a session that just ended. */
+function ended(sessionId: string, userId: string, at: Date) {
+  return { kind: 'session' as const, subjectId: sessionId, userId, revokedAt: at }
 }

@@ -3,6 +3,7 @@ import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import type { SessionRecord } from '../records.js'
 import * as schema from '../schema/sqlite.js'
 import { liveSession } from './conditions.js'
+import { appendRevocations } from './revocation-repository.sqlite.js'
 import {
   decideRotation,
   type FirstRefreshToken,
@@ -104,6 +105,9 @@ export class SqliteSessionRepository implements SessionRepository {
             .where(eq(sessions.id, session.id))
             .returning()
             .get()
+          if (session.revokedAt === null) {
+            appendRevocations(tx, [ended(session.id, session.userId, input.now)])
+          }
           return { kind: 'reused', session: revoked }
         }
         if (decision.supersedeLiveTokens) {
@@ -139,12 +143,19 @@ export class SqliteSessionRepository implements SessionRepository {
   }
 
   async revoke(id: string, options: RevokeOptions): Promise<boolean> {
-    const result = this.db
-      .update(sessions)
-      .set({ revokedAt: options.now, revokedReason: options.reason })
-      .where(and(eq(sessions.id, id), isNull(sessions.revokedAt)))
-      .run()
-    return result.changes > 0
+    return this.db.transaction((tx) => {
+      const rows = tx
+        .update(sessions)
+        .set({ revokedAt: options.now, revokedReason: options.reason })
+        .where(and(eq(sessions.id, id), isNull(sessions.revokedAt)))
+        .returning({ id: sessions.id, userId: sessions.userId })
+        .all()
+      appendRevocations(
+        tx,
+        rows.map((row) => ended(row.id, row.userId, options.now)),
+      )
+      return rows.length > 0
+    })
   }
 
   async revokeByRefreshToken(
@@ -165,17 +176,29 @@ export class SqliteSessionRepository implements SessionRepository {
     userId: string,
     options: RevokeOptions & { exceptSessionId?: string },
   ): Promise<number> {
-    const result = this.db
-      .update(sessions)
-      .set({ revokedAt: options.now, revokedReason: options.reason })
-      .where(
-        and(
-          eq(sessions.userId, userId),
-          isNull(sessions.revokedAt),
-          options.exceptSessionId ? ne(sessions.id, options.exceptSessionId) : undefined,
-        ),
+    return this.db.transaction((tx) => {
+      const rows = tx
+        .update(sessions)
+        .set({ revokedAt: options.now, revokedReason: options.reason })
+        .where(
+          and(
+            eq(sessions.userId, userId),
+            isNull(sessions.revokedAt),
+            options.exceptSessionId ? ne(sessions.id, options.exceptSessionId) : undefined,
+          ),
+        )
+        .returning({ id: sessions.id })
+        .all()
+      appendRevocations(
+        tx,
+        rows.map((row) => ended(row.id, userId, options.now)),
       )
-      .run()
-    return result.changes
+      return rows.length
+    })
   }
+}
+
+/** The feed's row for a session that just ended. */
+function ended(sessionId: string, userId: string, at: Date) {
+  return { kind: 'session' as const, subjectId: sessionId, userId, revokedAt: at }
 }

@@ -25,6 +25,7 @@ export const schemaParity = {
   emailOutbox: true satisfies Same<'emailOutbox'>,
   auditEvents: true satisfies Same<'auditEvents'>,
   clients: true satisfies Same<'clients'>,
+  revocations: true satisfies Same<'revocations'>,
 } as const
 
 /** The table names both schemas export, in creation order. */

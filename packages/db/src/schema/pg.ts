@@ -10,6 +10,7 @@
  */
 import { sql } from 'drizzle-orm'
 import {
+  bigint,
   boolean,
   check,
   index,
@@ -221,4 +222,24 @@ export const clients = pgTable(
     lastUsedAt: ts('last_used_at'),
   },
   (t) => [index('clients_created_at_idx').on(t.createdAt)],
+)
+
+/**
+ * The revocation feed (docs/design.md, Revocation): one row per session ended and per user
+ * disabled, so that a verifier without access to this database learns of them. The id is the
+ * feed's cursor: a sequence, not a UUID, and (PostgreSQL) rows are appended under a
+ * transaction-scoped advisory lock, so ids become visible in order and a reader's cursor never
+ * skips a row committed late. Kept while a token issued before the event could still be valid.
+ */
+export const revocations = pgTable(
+  'revocations',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedByDefaultAsIdentity(),
+    /** `session`: the session `subject_id` ended; `user`: every token of user `subject_id`. */
+    kind: text('kind').notNull(),
+    subjectId: text('subject_id').notNull(),
+    userId: text('user_id').notNull(),
+    revokedAt: ts('revoked_at').notNull(),
+  },
+  (t) => [index('revocations_revoked_at_idx').on(t.revokedAt)],
 )

@@ -215,3 +215,17 @@ export const clients = sqliteTable(
   },
   (t) => [index('clients_created_at_idx').on(t.createdAt)],
 )
+
+/** The revocation feed; see ./pg.ts. SQLite writers are serialized: ids appear in order. */
+export const revocations = sqliteTable(
+  'revocations',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** `session`: the session `subject_id` ended; `user`: every token of user `subject_id`. */
+    kind: text('kind').notNull(),
+    subjectId: text('subject_id').notNull(),
+    userId: text('user_id').notNull(),
+    revokedAt: ts('revoked_at').notNull(),
+  },
+  (t) => [index('revocations_revoked_at_idx').on(t.revokedAt)],
+)
