@@ -4,14 +4,14 @@
  * project outside the repository, and used from there against the running auth-service: the
  * README's own example file, and the Fastify plugin through its subpath export.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Pair, startPair } from './helper.js'
+import { PASSWORD, type Pair, startPair } from './helper.js'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const readme = readFileSync(join(root, 'packages/jwt-verify/README.md'), 'utf8')
@@ -146,4 +146,140 @@ describe('@authpair/jwt-verify installed from its tarball with npm', () => {
     expect(run.status, run.err).toBe(0)
     expect(JSON.parse(run.out)).toEqual({ ok: [200, { id: user.userId }], none: 401 })
   })
+})
+
+/** A service of another team: the packed package, following the revocation feed. */
+const SCRATCH_SERVICE = `
+import Fastify from 'fastify'
+import { jwtVerifyPlugin } from '@authpair/jwt-verify/fastify'
+
+const app = Fastify()
+await app.register(jwtVerifyPlugin, {
+  jwksUrl: process.env.AUTH_URL + '/.well-known/jwks.json',
+  issuer: process.env.ISSUER,
+  audience: 'authpair-api',
+  revocation: { url: process.env.AUTH_URL + '/revocations' },
+})
+app.get('/me', { preHandler: app.requireUser }, async (request) => ({ id: request.user.userId }))
+await app.jwtVerifier.revocations.ready
+console.log(await app.listen({ host: '127.0.0.1', port: 0 }))
+process.on('SIGTERM', () => app.close().then(() => process.exit(0)))
+`
+
+describe('revocation reaches a service that installed the package', () => {
+  let service: ChildProcess | undefined
+  let serviceUrl = ''
+  const delays: Record<string, number[]> = {}
+
+  beforeAll(async () => {
+    writeFileSync(join(scratch, 'app/service.mjs'), SCRATCH_SERVICE)
+    service = spawn(process.execPath, ['service.mjs'], {
+      cwd: join(scratch, 'app'),
+      env: { PATH: process.env.PATH ?? '', AUTH_URL: pair.authUrl, ISSUER: issuer },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    serviceUrl = await new Promise<string>((resolve, reject) => {
+      service?.stdout?.once('data', (chunk) => resolve(String(chunk).trim()))
+      service?.once('exit', (code) => reject(new Error(`the scratch service exited (${code})`)))
+    })
+  }, 30_000)
+
+  afterAll(async () => {
+    if (service && service.exitCode === null) {
+      service.kill('SIGTERM')
+      await once(service, 'exit')
+    }
+    const all = Object.values(delays).flat()
+    if (all.length > 0) {
+      const sorted = [...all].sort((a, b) => a - b)
+      const pick = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]
+      console.log(
+        `[revocation] event → 401 at a scratch service (packed jwt-verify, feed long poll): ` +
+          `${all.length} events, p50 ${pick(0.5)?.toFixed(0)} ms, p99 ${pick(0.99)?.toFixed(0)} ms, ` +
+          `max ${sorted.at(-1)?.toFixed(0)} ms; by event: ${Object.entries(delays)
+            .map(([name, list]) => `${name} ${Math.max(...list).toFixed(0)} ms max`)
+            .join(', ')}`,
+      )
+    }
+  })
+
+  const me = (token: string) =>
+    fetch(`${serviceUrl}/me`, { headers: { authorization: `Bearer ${token}` } })
+
+  /** Runs `event`, then asks the service until it refuses `token`: the delay, in ms. */
+  async function delayUntilRefused(token: string, event: () => Promise<void>): Promise<number> {
+    expect((await me(token)).status).toBe(200)
+    await event()
+    const start = performance.now()
+    for (;;) {
+      const status = (await me(token)).status
+      const elapsed = performance.now() - start
+      if (status === 401) return elapsed
+      expect(status).toBe(200)
+      if (elapsed > 5000) throw new Error('the revoked token was still accepted after 5 s')
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
+  }
+
+  const as = (token: string) => ({ authorization: `Bearer ${token}` })
+  const ROUNDS = 5
+  const events: Record<
+    string,
+    (victim: Awaited<ReturnType<Pair['userWithToken']>>) => Promise<void>
+  > = {
+    'logout-all': async (victim) => {
+      const res = await pair.auth.inject({
+        method: 'POST',
+        url: '/auth/logout-all',
+        headers: as(victim.token),
+      })
+      expect(res.statusCode).toBe(204)
+    },
+    'password change from another session': async (victim) => {
+      const other = await pair.auth.accounts.login(
+        { email: victim.email, password: PASSWORD },
+        { ip: '127.0.0.1', userAgent: 'vitest', requestId: 'r' },
+      )
+      const res = await pair.auth.inject({
+        method: 'POST',
+        url: '/auth/password/change',
+        headers: as(other.access_token),
+        payload: { current_password: PASSWORD, new_password: `${PASSWORD}-changed` },
+      })
+      expect(res.statusCode).toBe(204)
+    },
+    'admin revocation': async (victim) => {
+      const admin = await pair.userWithToken('admin')
+      const res = await pair.auth.inject({
+        method: 'DELETE',
+        url: `/admin/auth/users/${victim.userId}/sessions`,
+        headers: as(admin.token),
+      })
+      expect(res.statusCode).toBe(204)
+    },
+    'deactivation at the users-service': async (victim) => {
+      const admin = await pair.userWithToken('admin')
+      const res = await pair.users.inject({
+        method: 'PATCH',
+        url: `/admin/users/${victim.userId}`,
+        headers: as(admin.token),
+        payload: { is_active: false },
+      })
+      expect(res.statusCode).toBe(200)
+    },
+  }
+
+  for (const [name, event] of Object.entries(events)) {
+    it(`refuses the old access token after ${name}`, async (ctx) => {
+      if (!service) return ctx.skip()
+      for (let round = 0; round < ROUNDS; round++) {
+        const victim = await pair.userWithToken()
+        const delay = await delayUntilRefused(victim.token, () => event(victim))
+        delays[name] = [...(delays[name] ?? []), delay]
+      }
+      // A token of another user is untouched.
+      const bystander = await pair.userWithToken()
+      expect((await me(bystander.token)).status).toBe(200)
+    })
+  }
 })

@@ -1,7 +1,8 @@
 /**
  * One error class, JwtVerifyError, whose stable `code` names the failure (a closed union, so a
  * caller's `switch` on `error.code` narrows). Every verification failure is safe to report as
- * 401 invalid_token; only `jwks_unavailable` means "we could not check" (503).
+ * 401 invalid_token; only `jwks_unavailable` and `revocation_stale` mean "we could not check"
+ * (503).
  */
 export type JwtVerifyErrorCode =
   | 'token_missing'
@@ -16,6 +17,10 @@ export type JwtVerifyErrorCode =
   | 'token_not_yet_valid'
   | 'claim_invalid'
   | 'jwks_unavailable'
+  /** The token's session ended, or its user was disabled after it was issued (revocation feed). */
+  | 'token_revoked'
+  /** The revocation feed has been silent past `failClosedAfterSeconds`. */
+  | 'revocation_stale'
 
 export class JwtVerifyError extends Error {
   readonly code: JwtVerifyErrorCode

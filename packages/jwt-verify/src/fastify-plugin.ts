@@ -73,8 +73,11 @@ const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i
  */
 export const jwtVerifyPlugin = fp<JwtVerifyPluginOptions>(
   async (fastify, options) => {
+    const owned = !('verifier' in options)
     const verifier = 'verifier' in options ? options.verifier : createVerifier(options)
     fastify.decorate('jwtVerifier', verifier)
+    // A verifier the plugin made stops following the revocation feed with the app.
+    if (owned) fastify.addHook('onClose', async () => verifier.close())
     fastify.decorateRequest('user', null)
 
     const authenticate = async (request: FastifyRequest, _reply: FastifyReply) => {
@@ -98,8 +101,11 @@ export const jwtVerifyPlugin = fp<JwtVerifyPluginOptions>(
       try {
         request.user = await verifier.verify(token)
       } catch (error) {
-        if (isJwtVerifyError(error) && error.code === 'jwks_unavailable') {
-          request.log.error({ err: error }, 'cannot verify tokens: JWKS unavailable')
+        if (
+          isJwtVerifyError(error) &&
+          (error.code === 'jwks_unavailable' || error.code === 'revocation_stale')
+        ) {
+          request.log.error({ err: error }, `cannot verify tokens: ${error.code}`)
           throw new AuthHttpError(
             503,
             'service_unavailable',

@@ -6,6 +6,12 @@ export {
   type JwtVerifyErrorCode,
 } from './errors.js'
 export { JwksCache, type JwksCacheOptions, type JwksEvent } from './jwks-cache.js'
+export {
+  type RevocationEvent,
+  RevocationFollower,
+  type RevocationOptions,
+  type RevocationStatus,
+} from './revocations.js'
 export { assertScopes, hasScopes } from './scopes.js'
 export {
   type AccessTokenClaims,

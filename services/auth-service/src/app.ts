@@ -13,6 +13,7 @@ import clients from './plugins/app/clients.js'
 import mail from './plugins/app/mail.js'
 import oauth from './plugins/app/oauth.js'
 import rateLimits from './plugins/app/rate-limits.js'
+import revocations from './plugins/app/revocations.js'
 import signingKeys from './plugins/app/signing-keys.js'
 import tokenDelivery from './plugins/app/token-delivery.js'
 import adminRoutes from './routes/admin.js'
@@ -20,6 +21,7 @@ import adminClientRoutes from './routes/admin-clients.js'
 import credentialRoutes from './routes/credentials.js'
 import emailRoutes from './routes/email.js'
 import oauthRoutes from './routes/oauth.js'
+import revocationRoutes from './routes/revocations.js'
 import sessionRoutes from './routes/sessions.js'
 import tokenRoutes from './routes/token.js'
 import wellKnownRoutes from './routes/well-known.js'
@@ -63,6 +65,7 @@ export const authApp: FastifyPluginAsync<AuthAppOptions> = async (fastify, optio
   await fastify.register(mail, { config, now })
   await fastify.register(oauth, { config, now })
   await fastify.register(tokenDelivery, { config })
+  await fastify.register(revocations, { config, now })
   await fastify.register(health, {
     checks: {
       database: () => fastify.db.ping(),
@@ -76,6 +79,7 @@ export const authApp: FastifyPluginAsync<AuthAppOptions> = async (fastify, optio
 
   // routes
   await fastify.register(wellKnownRoutes, { config })
+  await fastify.register(revocationRoutes, { config })
   await fastify.register(credentialRoutes)
   await fastify.register(sessionRoutes)
   await fastify.register(emailRoutes)

@@ -43,6 +43,16 @@ export const AuthConfigSchema = z
     JWT_ALG: z.enum(['RS256', 'ES256', 'EdDSA']).default('RS256'),
     /** Access-token lifetime, seconds. */
     ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
+    /**
+     * The revocation feed (GET /revocations, this service's own port): how often a waiting
+     * reader's request looks for news, ms. News reaches verifiers within about this much.
+     */
+    REVOCATION_FEED_POLL_MS: z.coerce.number().int().min(10).max(5000).default(100),
+    /**
+     * The longest a feed request is held open waiting for news (its `wait`, capped), seconds.
+     * Keep it under the idle timeout of anything between the verifiers and this service.
+     */
+    REVOCATION_FEED_MAX_WAIT_SECONDS: z.coerce.number().int().min(0).max(60).default(25),
     /** Cache-Control max-age of the JWKS, seconds: how long verifiers may keep it. */
     JWKS_MAX_AGE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
     /**
