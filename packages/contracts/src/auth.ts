@@ -202,6 +202,8 @@ export const OpenIdConfigurationSchema = z
     issuer: z.string(),
     jwks_uri: z.string(),
     token_endpoint: z.string(),
+    introspection_endpoint: z.string(),
+    introspection_endpoint_auth_methods_supported: z.array(z.string()),
     revocation_endpoint: z.string(),
     grant_types_supported: z.array(z.string()),
     response_types_supported: z.array(z.string()),

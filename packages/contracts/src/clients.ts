@@ -103,6 +103,40 @@ export const OAuthTokenResponseSchema = z
   .meta({ id: 'OAuthTokenResponse' })
 export type OAuthTokenResponse = z.infer<typeof OAuthTokenResponseSchema>
 
+/** RFC 7662 §2.1: a token introspection request, from an authenticated client. */
+export const IntrospectionRequestSchema = z
+  .object({
+    token: z.string().min(1).max(8192),
+    token_type_hint: z.string().max(100).optional(),
+    client_id: z.string().max(200).optional(),
+    client_secret: z.string().max(500).optional(),
+  })
+  .meta({ id: 'IntrospectionRequest' })
+export type IntrospectionRequest = z.infer<typeof IntrospectionRequestSchema>
+
+/**
+ * RFC 7662 §2.2: `{active: false}` for anything not a live access token of ours (expired,
+ * forged, its session ended, or a refresh token); the claims of one that is.
+ */
+export const IntrospectionResponseSchema = z
+  .object({
+    active: z.boolean(),
+    token_type: z.literal('Bearer').optional(),
+    scope: z.string().optional(),
+    client_id: z.string().optional(),
+    sub: z.string().optional(),
+    iss: z.string().optional(),
+    aud: z.union([z.string(), z.array(z.string())]).optional(),
+    exp: z.number().int().optional(),
+    iat: z.number().int().optional(),
+    jti: z.string().optional(),
+    /** A user's token: its session and role. */
+    sid: z.string().optional(),
+    role: z.string().optional(),
+  })
+  .meta({ id: 'IntrospectionResponse' })
+export type IntrospectionResponse = z.infer<typeof IntrospectionResponseSchema>
+
 /** RFC 6749 §5.2 (and RFC 8707 §2's invalid_target): the token endpoint's error codes. */
 export const OAUTH_ERROR_CODES = [
   'invalid_request',

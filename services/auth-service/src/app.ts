@@ -86,7 +86,7 @@ export const authApp: FastifyPluginAsync<AuthAppOptions> = async (fastify, optio
   await fastify.register(oauthRoutes, { config })
   await fastify.register(adminRoutes, { now })
   await fastify.register(adminClientRoutes)
-  await fastify.register(tokenRoutes)
+  await fastify.register(tokenRoutes, { now })
 }
 
 export interface BuildAuthAppOptions extends AuthAppOptions {

@@ -334,6 +334,93 @@ describe('the refresh_token grant', () => {
   })
 })
 
+describe('token introspection (RFC 7662)', () => {
+  const introspect = (token: string, headers: Record<string, string>, extra = {}) =>
+    fetch(`${base}/auth/introspect`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body: new URLSearchParams({ token, ...extra }).toString(),
+    })
+
+  it('says active with the claims for live tokens, and inactive after logout or for junk', async () => {
+    const client = await createClient({
+      name: 'introspector',
+      scopes: ['users:read'],
+      audiences: [],
+    })
+    const as = { authorization: basic(client.client_id, client.client_secret) }
+    const discovery = await fetch(`${base}/.well-known/openid-configuration`)
+    expect(
+      ((await discovery.json()) as { introspection_endpoint: string }).introspection_endpoint,
+    ).toBe(`${base}/auth/introspect`)
+
+    const clientToken = (
+      (await (await tokenRequest({ grant_type: 'client_credentials' }, as)).json()) as {
+        access_token: string
+      }
+    ).access_token
+    const ofClient = await introspect(clientToken, as)
+    expect(ofClient.status).toBe(200)
+    expect(ofClient.headers.get('cache-control')).toBe('no-store')
+    expect(await ofClient.json()).toMatchObject({
+      active: true,
+      token_type: 'Bearer',
+      sub: client.client_id,
+      client_id: client.client_id,
+      scope: 'users:read',
+      iss: base,
+    })
+
+    const login = (await (
+      await fetch(`${base}/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'clients-admin@example.com', password: PASSWORD }),
+      })
+    ).json()) as { access_token: string; refresh_token: string }
+    const ofUser = (await (await introspect(login.access_token, as)).json()) as Record<
+      string,
+      unknown
+    >
+    expect(ofUser).toMatchObject({ active: true, role: 'admin', sid: expect.any(String) })
+    // client_secret_post works too.
+    const posted = await introspect(
+      login.access_token,
+      {},
+      {
+        client_id: client.client_id,
+        client_secret: client.client_secret,
+      },
+    )
+    expect(((await posted.json()) as { active: boolean }).active).toBe(true)
+
+    const out = await fetch(`${base}/auth/logout`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refresh_token: login.refresh_token }),
+    })
+    expect(out.status).toBe(204)
+    expect(await (await introspect(login.access_token, as)).json()).toEqual({ active: false })
+    for (const junk of ['not-a-token', login.refresh_token, `${clientToken.slice(0, -3)}AAA`]) {
+      expect(await (await introspect(junk, as)).json()).toEqual({ active: false })
+    }
+  })
+
+  it('refuses a client that does not authenticate, or authenticates wrongly', async () => {
+    const client = await createClient({ name: 'introspector-2', scopes: [], audiences: [] })
+    await expectOAuthError(await introspect(adminToken, {}), 401, 'invalid_client')
+    const wrong = await introspect(adminToken, {
+      authorization: basic(client.client_id, `${client.client_secret}x`),
+    })
+    await expectOAuthError(wrong, 401, 'invalid_client')
+    await expectOAuthError(
+      await introspect(adminToken, { authorization: basic('no-such-client', 'secret') }),
+      401,
+      'invalid_client',
+    )
+  })
+})
+
 describe('/admin/clients', () => {
   it('is for admins only, pages the clients, and never shows a secret again', async () => {
     const user = await t.app.accountRules.createUser({ email: 'not-admin@example.com' })

@@ -172,9 +172,16 @@ describe('through the real nginx', () => {
     expect((await call('GET', '/auth/docs/json')).status).toBe(200) // docs: allowlisted address
   })
 
-  it('does not route /health, /ready or /metrics, and answers 404 problem+json', async (ctx) => {
+  it('does not route /health, /ready, /metrics or /revocations: 404 problem+json', async (ctx) => {
     if (skipReason) return ctx.skip()
-    for (const path of ['/health', '/ready', '/metrics', '/nothing', '/AUTH/login']) {
+    for (const path of [
+      '/health',
+      '/ready',
+      '/metrics',
+      '/revocations',
+      '/nothing',
+      '/AUTH/login',
+    ]) {
       const res = await call('GET', path)
       expect(res.status, path).toBe(404)
       expect(res.headers['content-type']).toBe('application/problem+json')

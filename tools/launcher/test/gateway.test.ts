@@ -144,7 +144,7 @@ describe('development gateway', () => {
   })
 
   it('answers routes it does not know with 404 problem+json (service-only routes included)', async () => {
-    for (const path of ['/health', '/metrics', '/ready', '/nothing']) {
+    for (const path of ['/health', '/metrics', '/ready', '/revocations', '/nothing']) {
       const res = await call(path)
       expect(res.status).toBe(404)
       expect(res.json().code).toBe('not_found')

@@ -1,4 +1,8 @@
+import { sessionAuthorizes } from '@authpair/accounts'
 import {
+  IntrospectionRequestSchema,
+  type IntrospectionResponse,
+  IntrospectionResponseSchema,
   type OAuthError,
   type OAuthErrorCode,
   OAuthErrorSchema,
@@ -7,6 +11,7 @@ import {
   TokenRequestSchema,
 } from '@authpair/contracts'
 import { auditClientOf } from '@authpair/db/fastify'
+import { isJwtVerifyError } from '@authpair/jwt-verify'
 import { classifyError, HttpProblem } from '@authpair/service-kit'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
@@ -125,7 +130,7 @@ function asOAuthError(error: unknown): {
  * client_credentials grant (tokens for internal services). Form-encoded or JSON; errors are
  * RFC 6749 §5.2's JSON rather than problem+json, because that is what those libraries read.
  */
-const tokenRoutes: FastifyPluginAsyncZod = async (fastify) => {
+const tokenRoutes: FastifyPluginAsyncZod<{ now: () => Date }> = async (fastify, { now }) => {
   fastify.addContentTypeParser(
     'application/x-www-form-urlencoded',
     { parseAs: 'string' },
@@ -219,6 +224,73 @@ const tokenRoutes: FastifyPluginAsyncZod = async (fastify) => {
         400,
         'Supported grants: refresh_token, client_credentials.',
       )
+    },
+  )
+
+  fastify.post(
+    '/auth/introspect',
+    {
+      schema: {
+        tags: ['credentials'],
+        summary: 'Token introspection (RFC 7662), for registered clients',
+        description:
+          'Form-encoded (or JSON) `token`; the client authenticates as at the token endpoint. ' +
+          'Answers {active: false} for anything but a live access token of this issuer.',
+        consumes: ['application/x-www-form-urlencoded', 'application/json'],
+        security: [{ clientBasic: [] }],
+        body: IntrospectionRequestSchema,
+        response: {
+          200: IntrospectionResponseSchema,
+          400: OAuthErrorSchema,
+          401: OAuthErrorSchema,
+          429: OAuthErrorSchema,
+          503: OAuthErrorSchema,
+        },
+      },
+    },
+    async (request, reply): Promise<IntrospectionResponse> => {
+      reply.headers(NO_STORE)
+      const who = { client: auditClientOf(request) }
+      const credentials = clientCredentials(request.headers.authorization, request.body)
+      if (!credentials) {
+        throw new OAuthTokenError('invalid_client', 401, 'The client must authenticate.', {
+          'www-authenticate': 'Basic realm="authpair", charset="UTF-8"',
+        })
+      }
+      await fastify.limits.clientAuthPerIp.assertUnder(request.ip)
+      try {
+        await fastify.clients.authenticate(credentials.id, credentials.secret, who)
+      } catch (error) {
+        if (error instanceof OAuthTokenError) {
+          await fastify.limits.clientAuthPerIp.recordFailure(request.ip)
+        }
+        throw error
+      }
+      let token: Awaited<ReturnType<typeof fastify.jwtVerifier.verify>>
+      try {
+        token = await fastify.jwtVerifier.verify(request.body.token)
+      } catch (error) {
+        if (isJwtVerifyError(error)) return { active: false }
+        throw error
+      }
+      if (token.kind === 'user') {
+        const session = await fastify.db.sessions.findById(token.sessionId)
+        if (!sessionAuthorizes(session, token.userId, now())) return { active: false }
+      }
+      const { claims } = token
+      return {
+        active: true,
+        token_type: 'Bearer',
+        ...(token.scopes.length > 0 ? { scope: token.scopes.join(' ') } : {}),
+        ...(typeof claims.client_id === 'string' ? { client_id: claims.client_id } : {}),
+        sub: claims.sub,
+        iss: claims.iss,
+        aud: claims.aud,
+        exp: claims.exp,
+        iat: claims.iat,
+        jti: claims.jti,
+        ...(token.kind === 'user' ? { sid: token.sessionId, role: token.role } : {}),
+      }
     },
   )
 }

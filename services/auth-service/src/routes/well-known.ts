@@ -33,6 +33,8 @@ const wellKnownRoutes: FastifyPluginAsyncZod<{ config: AuthConfig }> = async (
     issuer: config.ISSUER,
     jwks_uri: `${config.ISSUER}/auth/.well-known/jwks.json`,
     token_endpoint: `${config.ISSUER}/auth/token`,
+    introspection_endpoint: `${config.ISSUER}/auth/introspect`,
+    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     revocation_endpoint: `${config.ISSUER}/auth/logout`,
     grant_types_supported: ['refresh_token', 'client_credentials'],
     response_types_supported: ['code'],
