@@ -89,6 +89,8 @@ async function startFuzzedPair(): Promise<Fuzzed> {
         GITHUB_API_URL: NOWHERE,
         // Cookie-mode inputs come from here (route-fuzzer), so they reach the handlers too.
         CORS_ORIGINS: COOKIE_ORIGIN,
+        // The feed's long poll would hold schema-valid inputs (wait up to 60) past HANG_MS.
+        REVOCATION_FEED_MAX_WAIT_SECONDS: '0',
       },
       onRoute: { auth: counters.auth.hook, users: counters.users.hook },
     },
