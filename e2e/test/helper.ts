@@ -91,6 +91,8 @@ export async function startPair(
     ...(options.onRoute?.users ? { onRoute: options.onRoute.users } : {}),
   })
   await users.ready()
+  // The users-service follows the auth-service's revocation feed from its first answer on.
+  await users.jwtVerifier.revocations?.ready
   return {
     auth,
     users,

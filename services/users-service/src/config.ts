@@ -50,12 +50,20 @@ export const UsersConfigSchema = z.object({
    */
   JWT_MAX_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
   /**
-   * Check on every request that the token's session has not been revoked (logout, password
-   * change, admin action), so revocation bites within REVOCATION_CACHE_TTL_MS, not at expiry.
+   * Follow the auth-service's revocation feed (jwt-verify's `revocation` option), so a token of
+   * an ended session (logout, password change, admin action) is refused within a fraction of a
+   * second, not at expiry: the same mechanism any internal service uses, with no read of the
+   * sessions table.
    */
   REVOCATION_CHECK: booleanSchema(true),
-  /** How long a "session is live" answer is reused, milliseconds (revoked answers are kept). */
-  REVOCATION_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
+  /** The feed. Unset: /revocations at JWKS_URL's origin (the auth-service's own port). */
+  REVOCATION_FEED_URL: httpUrlSchema.optional(),
+  /**
+   * Seconds the feed may stay unreachable before every token is refused with 503 (fail
+   * closed). Unset: keep verifying on the last known state, and report the staleness
+   * (/metrics users_revocation_feed_stale_seconds).
+   */
+  REVOCATION_FAIL_CLOSED_AFTER_SECONDS: z.coerce.number().int().min(1).max(86_400).optional(),
   /** DELETE /users/me without the password needs a sign-in at most this many seconds old. */
   RECENT_LOGIN_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
   /** argon2id parameters for passwords set through the admin API (the auth-service's too). */

@@ -5,7 +5,7 @@ let pair: Pair
 let admin: Awaited<ReturnType<Pair['userWithToken']>>
 let user: Awaited<ReturnType<Pair['userWithToken']>>
 beforeAll(async () => {
-  pair = await startUsersService({ REVOCATION_CACHE_TTL_MS: '0' })
+  pair = await startUsersService()
   admin = await pair.userWithToken('admin')
   user = await pair.userWithToken('user')
 })
@@ -296,7 +296,7 @@ describe('races over a real listener', () => {
 describe('the last admin', () => {
   it('cannot be demoted, deactivated or deleted, by another admin or by themselves', async () => {
     // A pair of its own: the admins of this file's other tests would count.
-    const own = await startUsersService({ REVOCATION_CACHE_TTL_MS: '0' })
+    const own = await startUsersService()
     try {
       const only = await own.userWithToken('admin')
       const call = (method: 'PATCH' | 'DELETE', url: string, payload?: object) =>

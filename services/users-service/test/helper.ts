@@ -37,14 +37,17 @@ export async function startUsersService(usersEnv: Record<string, string> = {}): 
     RATE_LIMIT_PASSWORD_CONFIRM_PER_USER: '1000000',
     ...usersEnv,
   })
+  let users: FastifyInstance | undefined
   const issuer = await startStandInIssuer({
     issuer: config.ISSUER,
     audience: config.JWT_AUDIENCE,
     // The longest the users-service accepts: the auth-service's ACCESS_TOKEN_TTL_SECONDS default.
     ttlSeconds: config.JWT_MAX_LIFETIME_SECONDS,
+    revocationsAfter: async (cursor) => (users ? users.db.revocations.after(cursor, 1000) : []),
   })
-  const users = await buildUsersApp({ config: { ...config, JWKS_URL: issuer.jwksUrl } })
+  users = await buildUsersApp({ config: { ...config, JWKS_URL: issuer.jwksUrl } })
   await users.ready()
+  await users.jwtVerifier.revocations?.ready
   return {
     users,
     issuer,

@@ -11,7 +11,7 @@ let pair: Pair
 let user: Awaited<ReturnType<Pair['userWithToken']>>
 let reader: string
 beforeAll(async () => {
-  pair = await startUsersService({ REVOCATION_CACHE_TTL_MS: '0' })
+  pair = await startUsersService()
   user = await pair.userWithToken()
   reader = await pair.issuer.clientToken({ clientId: 'billing', scope: 'orders:write users:read' })
 })

@@ -38,17 +38,66 @@ export interface StandInIssuer {
   close(): Promise<void>
 }
 
+/** A row of the revocation feed, as the database holds it. */
+export interface FeedRow {
+  id: number
+  kind: 'session' | 'user'
+  subjectId: string
+  userId: string
+  revokedAt: Date
+}
+
 export async function startStandInIssuer(options: {
   issuer: string
   audience: string
   ttlSeconds: number
+  /**
+   * The revocation feed's rows after a cursor (the database's, as the auth-service reads them):
+   * served at /revocations the way the auth-service serves them, long poll included.
+   */
+  revocationsAfter?: (cursor: number) => Promise<FeedRow[]>
 }): Promise<StandInIssuer> {
   const kid = `stand-in-${randomUUID()}`
   const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true })
   const jwks = JSON.stringify({
     keys: [{ ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' }],
   })
-  const server = createServer((_req, res) => {
+  const feed = async (url: URL): Promise<string> => {
+    const after = Number(url.searchParams.get('after') ?? 0)
+    const deadline = Date.now() + Math.min(Number(url.searchParams.get('wait') ?? 0), 1) * 1000
+    let rows = (await options.revocationsAfter?.(after)) ?? []
+    while (rows.length === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      rows = (await options.revocationsAfter?.(after)) ?? []
+    }
+    const keepMs = (options.ttlSeconds + 60) * 1000
+    return JSON.stringify({
+      cursor: rows.at(-1)?.id ?? after,
+      entries: rows.map((row) => ({
+        kind: row.kind,
+        id: row.subjectId,
+        user_id: row.userId,
+        revoked_at: row.revokedAt.toISOString(),
+        keep_until: new Date(row.revokedAt.getTime() + keepMs).toISOString(),
+      })),
+      more: false,
+    })
+  }
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://stand-in')
+    if (url.pathname === '/revocations') {
+      feed(url).then(
+        (body) => {
+          res.writeHead(200, { 'content-type': 'application/json' })
+          res.end(body)
+        },
+        () => {
+          res.writeHead(503)
+          res.end()
+        },
+      )
+      return
+    }
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=300' })
     res.end(jwks)
   })

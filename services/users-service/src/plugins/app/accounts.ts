@@ -4,9 +4,7 @@ import { type PasswordHasher, passwordHasherFromConfig } from '@authpair/passwor
 import { HttpProblem } from '@authpair/service-kit'
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
-import { Counter } from 'prom-client'
 import type { UsersConfig } from '../../config.js'
-import { SessionStatusCache } from '../../session-status-cache.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -16,12 +14,12 @@ declare module 'fastify' {
   interface FastifyInstance {
     /**
      * preHandler: a user's valid token (a client token is 403 `forbidden`: it has no session and
-     * stands for no user), live session (REVOCATION_CHECK), active account → request.account.
+     * stands for no user) whose session has not ended (the revocation feed, REVOCATION_CHECK),
+     * an active account → request.account.
      */
     requireAccount: preHandlerAsyncHookHandler
     /** preHandler: requireAccount, then role admin as the database says now (not the token). */
     requireAdmin: preHandlerAsyncHookHandler
-    sessionStatus: SessionStatusCache
     passwordHasher: PasswordHasher
     /** The account rules both services share (packages/accounts). */
     accountRules: AccountRules
@@ -36,18 +34,6 @@ const invalidToken = (detail: string) =>
 
 export default fp<{ config: UsersConfig; now: Clock }>(
   async (fastify, { config, now }) => {
-    const lookups = new Counter({
-      name: 'users_revocation_lookups_total',
-      help: 'Session revocation checks by where the answer came from (cache, database)',
-      labelNames: ['source'] as const,
-      registers: [fastify.metrics],
-    })
-    const sessions = new SessionStatusCache(fastify.db, {
-      ttlMs: config.REVOCATION_CACHE_TTL_MS,
-      now,
-      onLookup: (source) => lookups.inc({ source }),
-    })
-    fastify.decorate('sessionStatus', sessions)
     const hasher = passwordHasherFromConfig(config)
     fastify.decorate('passwordHasher', hasher)
     const auditTrail = new AuditTrail(fastify.db, now, (err, type) =>
@@ -74,10 +60,8 @@ export default fp<{ config: UsersConfig; now: Clock }>(
       const who = request.user
       // requireUser has refused a client token already; this narrows the type, and would
       // refuse one again were the guard above ever swapped for a laxer one.
+      // An ended session's token was refused by the verifier (the revocation feed).
       if (who?.kind !== 'user') throw invalidToken('The access token is not valid.')
-      if (config.REVOCATION_CHECK && !(await sessions.isLive(who.sessionId, who.userId))) {
-        throw invalidToken('The session of this access token has ended.')
-      }
       const account = await fastify.db.users.findById(who.userId)
       // A valid signature for a user who is gone or deactivated is not a valid credential.
       if (!account?.isActive) throw invalidToken('The access token is not valid.')
