@@ -1,6 +1,6 @@
-import { and, asc, eq, ne, or, type SQL, sql } from 'drizzle-orm'
+import { and, asc, eq, inArray, ne, or, type SQL, sql } from 'drizzle-orm'
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
-import type { NewUser, UserRecord } from '../records.js'
+import type { NewIdentity, NewUser, UserRecord } from '../records.js'
 import * as schema from '../schema/pg.js'
 import { userListFilter } from './conditions.js'
 import {
@@ -130,5 +130,35 @@ export class PgUserRepository implements UserRepository {
       .where(eq(schema.users.id, id))
       .returning({ id: schema.users.id })
     return rows.length > 0
+  }
+
+  async recordSignIn(id: string, at: Date): Promise<void> {
+    await this.db.update(schema.users).set({ lastLoginAt: at }).where(eq(schema.users.id, id))
+  }
+
+  async findByLegacyIds(legacyIds: readonly string[]): Promise<UserRecord[]> {
+    if (legacyIds.length === 0) return []
+    return this.db
+      .select()
+      .from(schema.users)
+      .where(inArray(schema.users.legacyId, [...legacyIds]))
+  }
+
+  async findByEmails(emails: readonly string[]): Promise<UserRecord[]> {
+    if (emails.length === 0) return []
+    return this.db
+      .select()
+      .from(schema.users)
+      .where(inArray(schema.users.email, [...emails]))
+  }
+
+  async createMany(users: readonly NewUser[], identities: readonly NewIdentity[]): Promise<void> {
+    if (users.length === 0) return
+    // One multi-row INSERT per table (an import's batch of 1,000 users is ~12,000 parameters,
+    // under PostgreSQL's 65,535), in one transaction.
+    await this.db.transaction(async (tx) => {
+      await tx.insert(schema.users).values([...users])
+      if (identities.length > 0) await tx.insert(schema.identities).values([...identities])
+    })
   }
 }
