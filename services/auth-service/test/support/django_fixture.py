@@ -1,7 +1,7 @@
 """A Django project's database, made by Django itself, for the import-django tests.
 
     python3 django_fixture.py sqlite <path to the new file> <dumpdata JSON to write>
-    python3 django_fixture.py postgres <database name on 127.0.0.1:5432, user postgres> <dumpdata>
+    python3 django_fixture.py postgres <postgres:// URL of an empty database> <dumpdata JSON to write>
 
 Configures a minimal project in-process (contrib.auth and contenttypes, every password hasher
 the import supports), runs Django's own migrations, and creates users with Django's own
@@ -29,12 +29,16 @@ def main():
     if dialect == "sqlite":
         database = {"ENGINE": "django.db.backends.sqlite3", "NAME": target}
     else:
+        from urllib.parse import unquote, urlparse
+
+        url = urlparse(target)
         database = {
             "ENGINE": "django.db.backends.postgresql",
-            "NAME": target,
-            "HOST": "127.0.0.1",
-            "PORT": "5432",
-            "USER": "postgres",
+            "NAME": url.path.lstrip("/"),
+            "HOST": url.hostname or "127.0.0.1",
+            "PORT": str(url.port or 5432),
+            "USER": unquote(url.username or "postgres"),
+            "PASSWORD": unquote(url.password or ""),
         }
     settings.configure(
         SECRET_KEY="django-fixture-not-a-secret",
