@@ -1,6 +1,12 @@
 import { type AccountRules, type ImportedAccount, normalizeEmail } from '@authpair/accounts'
 import { type ProviderId, ProviderIdSchema } from '@authpair/contracts'
-import { type Database, newId, UniqueViolationError, type UserRecord } from '@authpair/db'
+import {
+  type Database,
+  type IdentityRecord,
+  newId,
+  UniqueViolationError,
+  type UserRecord,
+} from '@authpair/db'
 import { djangoHashScheme, isUnusableDjangoPassword } from '@authpair/passwords'
 import { HttpProblem } from '@authpair/service-kit'
 import type {
@@ -94,6 +100,10 @@ export async function importDjangoUsers(
       db.users.findByLegacyIds(ids.map(legacyId)),
     ])
     const byLegacy = new Map(existing.map((u) => [u.legacyId, u]))
+    const linked = new Map<string, IdentityRecord[]>()
+    for (const identity of await db.identities.listForUsers(existing.map((u) => u.id))) {
+      linked.set(identity.userId, [...(linked.get(identity.userId) ?? []), identity])
+    }
     const candidates: { user: DjangoUser; account: ImportedAccount }[] = []
     for (const user of batch) {
       const skip = (reason: string) =>
@@ -117,7 +127,7 @@ export async function importDjangoUsers(
       )
       const mine = byLegacy.get(legacyId(user.id))
       if (mine) {
-        const changed = await update(mine, account, options, skip)
+        const changed = await update(mine, linked.get(mine.id) ?? [], account, options, skip)
         if (changed === 'updated') report.updated++
         else if (changed === 'unchanged') report.unchanged++
       } else {
@@ -266,6 +276,7 @@ async function createOne(account: ImportedAccount, options: ImportOptions): Prom
 /** Brings an imported account up to date; 'unchanged' when Django says nothing new. */
 async function update(
   mine: UserRecord,
+  identities: readonly IdentityRecord[],
   account: ImportedAccount,
   options: ImportOptions,
   skip: (reason: string) => void,
@@ -292,7 +303,6 @@ async function update(
   if (account.isActive !== mine.isActive) ruled.isActive = account.isActive
   if (account.name !== mine.name) ruled.name = account.name
   // Added, never removed or replaced: one identity per provider, and one linked here stays.
-  const identities = await db.identities.listForUser(mine.id)
   const newIdentities = account.identities.filter(
     (i) => !identities.some((have) => have.provider === i.provider),
   )
