@@ -183,7 +183,7 @@ describe('manage CLI', () => {
     }
     const bad = await manage(['clients', 'create', 'bad', '--scopes', 'has space,x"y'])
     expect(bad.code).toBe(1)
-  })
+  }, 60_000) // eight CLI processes, each building the app: ~2.5 s apiece on a loaded machine
 
   it('explains itself for an unknown command', async () => {
     const res = await manage(['frobnicate'])
