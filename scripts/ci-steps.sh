@@ -3,7 +3,9 @@
 #   .ci/run                        a fresh clone with nothing but Node (installs the rest)
 #   .github/workflows/ci-cd.yml    the checks job (service containers, .github/actions/setup)
 # Expects: the pinned pnpm with the workspace installed, PostgreSQL and Redis on 127.0.0.1,
-# nginx, Debian's chromium (/usr/bin/chromium, for the browser tests), and docker-compose (v1) or `docker compose` (v2) to validate the compose files.
+# nginx, Debian's chromium (/usr/bin/chromium, for the browser tests), docker-compose (v1)
+# or `docker compose` (v2) to validate the compose files, and Debian's Django
+# (python3-django, -argon2, -bcrypt, -psycopg2) for the import-django suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CI="${CI:-true}"
@@ -49,7 +51,7 @@ step "the images' build path: pnpm deploy, then start each service from its outp
 node scripts/check-deploy.mjs
 
 step "tests (the README's test command), on SQLite and PostgreSQL"
-REQUIRE_POSTGRES=1 REQUIRE_REDIS=1 REQUIRE_NGINX=1 REQUIRE_BROWSER=1 pnpm test
+REQUIRE_POSTGRES=1 REQUIRE_REDIS=1 REQUIRE_NGINX=1 REQUIRE_BROWSER=1 REQUIRE_DJANGO=1 pnpm test
 
 step "benchmark smoke (completes without errors; speed is not asserted here)"
 pnpm bench --smoke

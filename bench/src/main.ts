@@ -18,6 +18,14 @@ import { fileURLToPath } from 'node:url'
 import { createVerifier } from '@authpair/jwt-verify'
 import type autocannon from 'autocannon'
 import { type BenchDatabase, createBenchDatabase } from './database.js'
+import {
+  DJANGO_PASSWORD,
+  DJANGO_PBKDF2_ITERATIONS,
+  djangoBenchEmail,
+  rawPbkdf2Rate,
+  runImport,
+  writeDumpdata,
+} from './django-import.js'
 import { type LoadResult, load } from './load.js'
 import {
   freePort,
@@ -350,6 +358,59 @@ async function main(): Promise<void> {
     } else {
       log('gateway rows skipped: nginx is not installed')
     }
+
+    // The move from Django, last: 100,000 more users would change the other rows' database.
+    const importCount = smoke ? 2000 : 100_000
+    const dumpdata = join(work, 'django-dumpdata.json')
+    writeDumpdata(dumpdata, importCount)
+    const imported = runImport(root, serviceEnv, dumpdata, importCount)
+    log(`import-django: ${importCount} users, ${imported.usersPerSecond.toFixed(0)}/s`)
+    rows.push({
+      scenario: 'import-django',
+      requestsPerSecond: imported.usersPerSecond,
+      p50Ms: undefined,
+      p99Ms: undefined,
+      errors: 0,
+      baseline: 5000,
+      baselineName: 'target users/s',
+      ratio: imported.usersPerSecond / 5000,
+      target: 1,
+      note: `${importCount} users from dumpdata (users/s; hashes copied, not computed)`,
+    })
+    const pbkdf2Rate = rawPbkdf2Rate(seconds)
+    let signInCounter = 0
+    const firstSignIn = await load({
+      seconds,
+      warmupSeconds: 0, // each user's first sign-in happens once
+      url: auth.url,
+      connections: 8,
+      requests: [
+        {
+          method: 'POST',
+          path: '/auth/login',
+          headers: { 'content-type': 'application/json' },
+          setupRequest: (req) => ({
+            ...req,
+            body: JSON.stringify({
+              email: djangoBenchEmail(++signInCounter),
+              password: DJANGO_PASSWORD,
+            }),
+          }),
+        },
+      ],
+    })
+    rows.push(
+      row(
+        'django first sign-in',
+        firstSignIn,
+        pbkdf2Rate,
+        `raw PBKDF2-SHA256 ×${DJANGO_PBKDF2_ITERATIONS / 1000}k`,
+        0.8,
+      ),
+    )
+    log(
+      `first sign-in of an imported pbkdf2 user: ${firstSignIn.requestsPerSecond.toFixed(2)}/s beside raw PBKDF2 ${pbkdf2Rate.toFixed(2)}/s (Django's ${DJANGO_PBKDF2_ITERATIONS} iterations, then an argon2id hash)`,
+    )
 
     const rss = { auth: peakRssMb(auth.child), users: peakRssMb(users.child) }
     log(`peak RSS: ${peaks()}`)

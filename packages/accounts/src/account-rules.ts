@@ -1,7 +1,10 @@
+import type { ProviderId } from '@authpair/contracts'
 import {
   type AuditClient,
   type Database,
   isSessionLive,
+  type NewIdentity,
+  type NewUser,
   newId,
   type SessionRecord,
   UniqueViolationError,
@@ -31,6 +34,26 @@ export interface NewAccount {
   name?: string | null | undefined
   role?: 'user' | 'admin'
   emailVerified?: boolean
+}
+
+/**
+ * An account brought over from another system (`pnpm manage import-django`): its password hash
+ * is kept as that system stored it (verified and replaced at its first sign-in), and its
+ * history (joined, last signed in) comes along.
+ */
+export interface ImportedAccount {
+  /** The reference a re-run finds it by, e.g. `django:42`. */
+  legacyId: string
+  email: string
+  emailVerified: boolean
+  /** The source's hash as stored, or null (unusable, or a format we do not accept). */
+  passwordHash: string | null
+  name: string | null
+  role: 'user' | 'admin'
+  isActive: boolean
+  createdAt: Date
+  lastLoginAt: Date | null
+  identities: readonly { provider: ProviderId; providerUserId: string; email: string | null }[]
 }
 
 const lastAdmin = () =>
@@ -74,6 +97,40 @@ export class AccountRules {
       }
       throw error
     }
+  }
+
+  /**
+   * Makes imported accounts, a batch at once (all or none: a UniqueViolationError names the
+   * constraint, and the caller retries one by one to find the row): the same normalization as
+   * createUser, ids stamped with the account's own creation time so they keep their place in
+   * creation order. No password rules: a hash is not a password, and the user chose it under
+   * the source's rules; it is replaced at the first sign-in.
+   */
+  async createImportedUsers(accounts: readonly ImportedAccount[]): Promise<UserRecord['id'][]> {
+    const now = this.deps.now()
+    const users: NewUser[] = []
+    const identities: NewIdentity[] = []
+    for (const account of accounts) {
+      const id = newId(account.createdAt)
+      users.push({
+        id,
+        email: normalizeEmail(account.email),
+        emailVerified: account.emailVerified,
+        passwordHash: account.passwordHash,
+        name: account.name?.slice(0, 200) ?? null,
+        role: account.role,
+        isActive: account.isActive,
+        createdAt: account.createdAt,
+        updatedAt: now,
+        lastLoginAt: account.lastLoginAt,
+        legacyId: account.legacyId,
+      })
+      for (const identity of account.identities) {
+        identities.push({ id: newId(), userId: id, ...identity, createdAt: now })
+      }
+    }
+    await this.deps.db.users.createMany(users, identities)
+    return users.map((u) => u.id)
   }
 
   /** 400 password_rejected unless the password meets the rules (NIST SP 800-63B). */

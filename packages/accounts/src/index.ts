@@ -1,6 +1,7 @@
 export {
   AccountRules,
   type AccountRulesDeps,
+  type ImportedAccount,
   isRecentSignIn,
   type NewAccount,
   sessionAuthorizes,

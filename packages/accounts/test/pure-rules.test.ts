@@ -25,6 +25,8 @@ const user = (extra: Partial<UserRecord> = {}): UserRecord => ({
   isActive: true,
   createdAt: t0,
   updatedAt: t0,
+  lastLoginAt: null,
+  legacyId: null,
   ...extra,
 })
 

@@ -13,6 +13,7 @@ export const AUDIT_EVENT_TYPES = [
   'role_changed',
   'email_verified',
   'account_claimed',
+  'users_imported',
   // sign-in
   'login_succeeded',
   'login_failed',
@@ -25,6 +26,7 @@ export const AUDIT_EVENT_TYPES = [
   'password_reset',
   'password_changed',
   'password_change_failed',
+  'password_hash_upgraded',
   // sessions and keys
   'refresh_token_reused',
   'session_revoked',

@@ -105,6 +105,60 @@ describe(`repositories on ${testDialect()}`, () => {
     })
   })
 
+  describe('imported users', () => {
+    it('inserts a batch of users and identities at once, found again by legacy id and email', async () => {
+      const a = {
+        ...newUser('batch-a@example.com'),
+        legacyId: 'django:1',
+        passwordHash: 'pbkdf2_sha256$1$s$h',
+      }
+      const b = { ...newUser('batch-b@example.com'), legacyId: 'django:2', lastLoginAt: at(5) }
+      const identity = {
+        id: newId(),
+        userId: b.id,
+        provider: 'github',
+        providerUserId: 'gh-batch-b',
+        email: null,
+        createdAt: t0,
+      }
+      await db.users.createMany([a, b], [identity])
+      const found = await db.users.findByLegacyIds(['django:1', 'django:2', 'django:3'])
+      expect(found.map((u) => u.legacyId).sort()).toEqual(['django:1', 'django:2'])
+      expect(found.find((u) => u.id === b.id)?.lastLoginAt).toEqual(at(5))
+      expect(
+        (await db.users.findByEmails(['batch-a@example.com', 'nobody@example.com'])).map(
+          (u) => u.id,
+        ),
+      ).toEqual([a.id])
+      expect((await db.identities.listForUsers([a.id, b.id])).map((i) => i.providerUserId)).toEqual(
+        ['gh-batch-b'],
+      )
+      expect(await db.users.findByLegacyIds([])).toEqual([])
+    })
+
+    it('rolls the whole batch back when one row is refused', async () => {
+      await db.users.create(newUser('taken-batch@example.com'))
+      const fresh = { ...newUser('fresh-batch@example.com'), legacyId: 'django:10' }
+      const clash = { ...newUser('taken-batch@example.com'), legacyId: 'django:11' }
+      await expect(db.users.createMany([fresh, clash], [])).rejects.toMatchObject({
+        constraint: 'users_email_key',
+      })
+      expect(await db.users.findById(fresh.id)).toBeUndefined()
+      const again = { ...newUser('again-batch@example.com'), legacyId: 'django:1' }
+      await expect(db.users.createMany([again], [])).rejects.toMatchObject({
+        constraint: 'users_legacy_id_key',
+      })
+    })
+
+    it('records a sign-in without touching updated_at', async () => {
+      const user = await db.users.create(newUser('signin@example.com'))
+      await db.users.recordSignIn(user.id, at(9000))
+      const read = await db.users.findById(user.id)
+      expect(read?.lastLoginAt).toEqual(at(9000))
+      expect(read?.updatedAt).toEqual(t0)
+    })
+  })
+
   describe('signing keys', () => {
     const key = (kid: string, activatesAt: Date) => ({
       kid,

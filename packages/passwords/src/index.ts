@@ -1,5 +1,12 @@
 export { type Argon2Config, argon2ConfigShape, passwordHasherFromConfig } from './argon2-config.js'
 export {
+  DJANGO_HASH_SCHEMES,
+  type DjangoHashScheme,
+  djangoHashScheme,
+  isUnusableDjangoPassword,
+  verifyDjangoHash,
+} from './django-hashes.js'
+export {
   type Argon2Parameters,
   OWASP_ARGON2,
   PasswordHasher,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { availableParallelism } from 'node:os'
 import { type Algorithm, hash, verify } from '@node-rs/argon2'
+import { djangoHashScheme, verifyDjangoHash } from './django-hashes.js'
 
 /** Algorithm.Argon2id: the binding's enum is a const enum, which verbatimModuleSyntax cannot import. */
 const ARGON2ID = 2 as Algorithm
@@ -71,15 +72,36 @@ export class PasswordHasher {
     }
   }
 
-  /** Whether `password` matches; `needsRehash` when the hash was made with other parameters. */
-  async verify(phc: string, password: string): Promise<{ valid: boolean; needsRehash: boolean }> {
+  /**
+   * Whether `password` matches; `needsRehash` when the hash was made with other parameters, or
+   * is not ours at all: an imported Django hash (django-hashes.ts) is verified with its own
+   * algorithm and parameters, and always needs re-hashing. Every verification takes a turn.
+   */
+  async verify(
+    stored: string,
+    password: string,
+  ): Promise<{ valid: boolean; needsRehash: boolean }> {
+    if (djangoHashScheme(stored)) {
+      const valid = await this.limited(() => verifyDjangoHash(stored, password))
+      return { valid, needsRehash: valid }
+    }
     let valid = false
     try {
-      valid = await this.limited(() => verify(phc, password))
+      valid = await this.limited(() => verify(stored, password))
     } catch {
       valid = false // a malformed stored hash never verifies
     }
-    return { valid, needsRehash: valid && this.needsRehash(phc) }
+    return { valid, needsRehash: valid && this.needsRehash(stored) }
+  }
+
+  /**
+   * What a stored hash is, for the audit trail of an upgrade: `argon2id`, or `django_<scheme>`
+   * for an imported one; never the hash itself.
+   */
+  static schemeOf(stored: string): string {
+    const django = djangoHashScheme(stored)
+    if (django) return `django_${django}`
+    return PHC.test(stored) ? 'argon2id' : 'unknown'
   }
 
   needsRehash(phc: string): boolean {

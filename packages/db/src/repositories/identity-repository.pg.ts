@@ -1,4 +1,4 @@
-import { and, asc, eq, sql } from 'drizzle-orm'
+import { and, asc, eq, inArray, sql } from 'drizzle-orm'
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
 import type { IdentityRecord, NewIdentity } from '../records.js'
 import * as schema from '../schema/pg.js'
@@ -19,6 +19,15 @@ export class PgIdentityRepository implements IdentityRepository {
 
   listForUser(userId: string): Promise<IdentityRecord[]> {
     return this.forUser.execute({ userId })
+  }
+
+  async listForUsers(userIds: readonly string[]): Promise<IdentityRecord[]> {
+    if (userIds.length === 0) return []
+    const { identities } = schema
+    return this.db
+      .select()
+      .from(identities)
+      .where(inArray(identities.userId, [...userIds]))
   }
 
   async findByProviderUser(

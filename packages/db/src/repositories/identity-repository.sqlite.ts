@@ -1,4 +1,4 @@
-import { and, asc, eq, sql } from 'drizzle-orm'
+import { and, asc, eq, inArray, sql } from 'drizzle-orm'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import type { IdentityRecord, NewIdentity } from '../records.js'
 import * as schema from '../schema/sqlite.js'
@@ -21,6 +21,16 @@ export class SqliteIdentityRepository implements IdentityRepository {
   async listForUser(userId: string): Promise<IdentityRecord[]> {
     this.forUser ??= prepareForUser(this.db)
     return this.forUser.all({ userId })
+  }
+
+  async listForUsers(userIds: readonly string[]): Promise<IdentityRecord[]> {
+    if (userIds.length === 0) return []
+    const { identities } = schema
+    return this.db
+      .select()
+      .from(identities)
+      .where(inArray(identities.userId, [...userIds]))
+      .all()
   }
 
   async findByProviderUser(

@@ -1,6 +1,6 @@
-import { and, asc, eq, sql } from 'drizzle-orm'
+import { and, asc, eq, inArray, sql } from 'drizzle-orm'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
-import type { NewUser, UserRecord } from '../records.js'
+import type { NewIdentity, NewUser, UserRecord } from '../records.js'
 import * as schema from '../schema/sqlite.js'
 import { userListFilter } from './conditions.js'
 import { preparedInsert } from './sqlite-insert.js'
@@ -110,5 +110,40 @@ export class SqliteUserRepository implements UserRepository {
   async delete(id: string): Promise<boolean> {
     const result = this.db.delete(schema.users).where(eq(schema.users.id, id)).run()
     return result.changes > 0
+  }
+
+  async recordSignIn(id: string, at: Date): Promise<void> {
+    this.db.update(schema.users).set({ lastLoginAt: at }).where(eq(schema.users.id, id)).run()
+  }
+
+  async findByLegacyIds(legacyIds: readonly string[]): Promise<UserRecord[]> {
+    if (legacyIds.length === 0) return []
+    const { users } = schema
+    return this.db
+      .select()
+      .from(users)
+      .where(inArray(users.legacyId, [...legacyIds]))
+      .all()
+  }
+
+  async findByEmails(emails: readonly string[]): Promise<UserRecord[]> {
+    if (emails.length === 0) return []
+    const { users } = schema
+    return this.db
+      .select()
+      .from(users)
+      .where(inArray(users.email, [...emails]))
+      .all()
+  }
+
+  async createMany(users: readonly NewUser[], identities: readonly NewIdentity[]): Promise<void> {
+    // Synchronous, so the transaction really commits or rolls back as one (see CONVENTIONS 6).
+    this.db.transaction((tx) => {
+      for (const user of users) this.statements.create.run(user)
+      if (identities.length > 0)
+        tx.insert(schema.identities)
+          .values([...identities])
+          .run()
+    })
   }
 }

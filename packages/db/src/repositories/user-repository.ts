@@ -1,4 +1,4 @@
-import type { NewUser, UserRecord } from '../records.js'
+import type { NewIdentity, NewUser, UserRecord } from '../records.js'
 
 export type UserPatch = Partial<
   Pick<
@@ -60,4 +60,15 @@ export interface UserRepository {
   list(query: UserListQuery): Promise<UserRecord[]>
   /** Deletes the user and, by cascade, identities, sessions and tokens. True when a row went. */
   delete(id: string): Promise<boolean>
+  /** Records a completed sign-in (last_login_at); updated_at stays, the profile did not change. */
+  recordSignIn(id: string, at: Date): Promise<void>
+  /** The users with these legacy ids (an import's references); any order, missing ones absent. */
+  findByLegacyIds(legacyIds: readonly string[]): Promise<UserRecord[]>
+  /** The users with these (normalized) emails; any order, missing ones absent. */
+  findByEmails(emails: readonly string[]): Promise<UserRecord[]>
+  /**
+   * Inserts users and their identities in one transaction (an import's batch): all or nothing,
+   * so a UniqueViolationError leaves none of them behind.
+   */
+  createMany(users: readonly NewUser[], identities: readonly NewIdentity[]): Promise<void>
 }

@@ -26,7 +26,10 @@ export const users = sqliteTable(
      */
     email: text('email'),
     emailVerified: boolean('email_verified').notNull().default(false),
-    /** argon2id PHC string; null for accounts that only sign in through a provider. */
+    /**
+     * argon2id PHC string, or an imported Django hash until its first sign-in re-hashes it; null
+     * for accounts that only sign in through a provider.
+     */
     passwordHash: text('password_hash'),
     name: text('name'),
     locale: text('locale'),
@@ -34,10 +37,18 @@ export const users = sqliteTable(
     isActive: boolean('is_active').notNull().default(true),
     createdAt: ts('created_at').notNull(),
     updatedAt: ts('updated_at').notNull(),
+    /** The last completed sign-in (imported accounts: Django's last_login until their first here). */
+    lastLoginAt: ts('last_login_at'),
+    /**
+     * Where an imported account came from, e.g. `django:42` (auth_user.id 42): a re-run of the
+     * import finds the account by it and updates it instead of making another. Null otherwise.
+     */
+    legacyId: text('legacy_id'),
   },
   (t) => [
     uniqueIndex('users_email_key').on(t.email),
     index('users_created_at_idx').on(t.createdAt),
+    uniqueIndex('users_legacy_id_key').on(t.legacyId),
   ],
 )
 

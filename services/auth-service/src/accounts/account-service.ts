@@ -18,7 +18,7 @@ import {
   UniqueViolationError,
   type UserRecord,
 } from '@authpair/db'
-import type { PasswordHasher } from '@authpair/passwords'
+import { PasswordHasher } from '@authpair/passwords'
 import { HttpProblem } from '@authpair/service-kit'
 import type { FastifyBaseLogger } from 'fastify'
 import type { AuthConfig } from '../config.js'
@@ -374,7 +374,7 @@ export class AccountService {
       throw new HttpProblem(401, 'invalid_credentials', INVALID_CREDENTIALS)
     }
     await this.deps.throttle.succeeded(email, client.ip)
-    if (needsRehash && user.isActive) await this.upgradeHash(user, input.password)
+    if (needsRehash && user.isActive) await this.upgradeHash(user, input.password, client)
     return this.completeSignIn(user, client, { kind: 'password' })
   }
 
@@ -426,6 +426,7 @@ export class AccountService {
       throw step.problem
     }
     const pair = await this.startSession(user, client)
+    await this.deps.db.users.recordSignIn(user.id, this.deps.now())
     await this.audit('login_succeeded', user.id, client, via === 'password' ? undefined : { via })
     return pair
   }
@@ -570,13 +571,23 @@ export class AccountService {
     await this.audit('password_changed', user.id, client, { sessions_revoked: revoked })
   }
 
-  private async upgradeHash(user: UserRecord, password: string): Promise<void> {
+  /**
+   * Replaces a hash made with older parameters, or imported from Django (a format we only
+   * verify), by argon2id at the current parameters: audited with what it was, never the hash.
+   */
+  private async upgradeHash(
+    user: UserRecord,
+    password: string,
+    client: ClientContext,
+  ): Promise<void> {
     try {
+      const from = user.passwordHash ? PasswordHasher.schemeOf(user.passwordHash) : 'none'
       await this.deps.db.users.update(user.id, {
         passwordHash: await this.deps.hasher.hash(password),
         updatedAt: this.deps.now(),
       })
-      this.deps.log.info({ userId: user.id }, 'password hash upgraded to the current parameters')
+      await this.audit('password_hash_upgraded', user.id, client, { from, to: 'argon2id' })
+      this.deps.log.info({ userId: user.id, from }, 'password hash upgraded to argon2id')
     } catch (err) {
       // The login itself succeeded; the upgrade is retried at the next one.
       this.deps.log.warn({ err, userId: user.id }, 'could not upgrade a password hash')

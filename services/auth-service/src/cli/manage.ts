@@ -17,6 +17,11 @@
  *   clients rotate <id>             a new secret (the old one stops working at once)
  *   clients disable|enable <id>     a disabled client's secret stops working at once
  *   clients delete <id>             remove a client
+ *   import-django --from <postgres://… | sqlite file | dumpdata .json> [--dry-run]
+ *                                   bring a Django project's users over (README: "Moving from
+ *                                   Django"); a re-run updates them. Prints
+ *                                   `created N, updated N, skipped N, unchanged N`, then one
+ *                                   line per skipped user with the reason
  */
 import { normalizeEmail } from '@authpair/accounts'
 import { CreateClientBodySchema } from '@authpair/contracts'
@@ -25,6 +30,8 @@ import { passwordProblem } from '@authpair/passwords'
 import { HttpProblem } from '@authpair/service-kit'
 import { buildAuthApp } from '../app.js'
 import { loadAuthConfig } from '../config.js'
+import { importDjangoUsers } from '../django/django-import.js'
+import { openDjangoSource } from '../django/django-source.js'
 import { keyStatus } from '../keys/key-store.js'
 import { readPassword } from './read-password.js'
 
@@ -37,7 +44,8 @@ const USAGE = `usage: manage <command>
   sessions revoke <email>
   clients list
   clients create <name> [--scopes a,b] [--audiences x,y]
-  clients rotate|disable|enable|delete <id>`
+  clients rotate|disable|enable|delete <id>
+  import-django --from <postgres://… | sqlite file | dumpdata .json> [--dry-run]`
 
 class UsageError extends Error {}
 
@@ -135,6 +143,10 @@ async function main(args: string[]): Promise<void> {
       await manageClients(app, rest, client)
       return
     }
+    if (command === 'import-django') {
+      await importDjango(app, rest, client)
+      return
+    }
     if (command === 'sessions' && rest[0] === 'revoke') {
       const email = rest[1] === undefined ? undefined : normalizeEmail(rest[1])
       if (!email) throw new UsageError('sessions revoke needs an email')
@@ -151,6 +163,64 @@ async function main(args: string[]): Promise<void> {
     throw new UsageError(`unknown command: ${args.join(' ')}`)
   } finally {
     await app.close()
+  }
+}
+
+/** `import-django --from … [--dry-run]`: see django/django-import.ts. */
+async function importDjango(
+  app: Awaited<ReturnType<typeof buildAuthApp>>,
+  args: string[],
+  client: { ip: string; userAgent: string; requestId: string },
+): Promise<void> {
+  const at = args.indexOf('--from')
+  const from = at >= 0 ? args[at + 1] : undefined
+  if (!from)
+    throw new UsageError('import-django needs --from <postgres://… | sqlite file | dumpdata .json>')
+  const dryRun = args.includes('--dry-run')
+  const source = openDjangoSource(from)
+  const started = performance.now()
+  let shown = started
+  try {
+    const report = await importDjangoUsers(source, {
+      db: app.db,
+      rules: app.accountRules,
+      now: () => new Date(),
+      dryRun,
+      // A line every few seconds on a long import (stderr: stdout stays the summary).
+      onProgress(seen, total) {
+        const now = performance.now()
+        if (now - shown < 2000 && seen < total) return
+        if (now - started < 2000) return
+        shown = now
+        const rate = Math.round(seen / ((now - started) / 1000))
+        console.error(`import-django: ${seen}/${total} users read (${rate}/s)`)
+      },
+    })
+    const seconds = (performance.now() - started) / 1000
+    if (dryRun) console.log('dry run: nothing was written; a real run would give')
+    console.log(
+      `created ${report.created}, updated ${report.updated}, skipped ${report.skipped.length}, unchanged ${report.unchanged}`,
+    )
+    for (const s of report.skipped) {
+      console.log(`skipped Django user ${s.djangoId} (${s.username}): ${s.reason}`)
+    }
+    for (const n of report.notes) {
+      console.log(`note: Django user ${n.djangoId} (${n.username}): ${n.note}`)
+    }
+    console.log(
+      `${report.total} Django users from ${source.description} in ${seconds.toFixed(1)} s (${Math.round(report.total / Math.max(seconds, 0.001))}/s)`,
+    )
+    if (!dryRun) {
+      await app.accounts.audit('users_imported', null, client, {
+        source: 'django',
+        created: report.created,
+        updated: report.updated,
+        unchanged: report.unchanged,
+        skipped: report.skipped.length,
+      })
+    }
+  } finally {
+    await source.close()
   }
 }
 
