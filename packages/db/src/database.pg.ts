@@ -10,6 +10,7 @@ import { PgClientRepository } from './repositories/client-repository.pg.js'
 import { PgEmailOutboxRepository } from './repositories/email-outbox-repository.pg.js'
 import { PgIdentityRepository } from './repositories/identity-repository.pg.js'
 import { PgOneTimeTokenRepository } from './repositories/one-time-token-repository.pg.js'
+import { PgSecondFactorRepository } from './repositories/second-factor-repository.pg.js'
 import { PgSessionRepository } from './repositories/session-repository.pg.js'
 import { PgSigningKeyRepository } from './repositories/signing-key-repository.pg.js'
 import { PgUserRepository } from './repositories/user-repository.pg.js'
@@ -134,6 +135,7 @@ export function openPostgres(url: string, options: DatabaseOptions = {}): Databa
     oneTimeTokens: repository(new PgOneTimeTokenRepository(db)),
     emailOutbox: repository(new PgEmailOutboxRepository(db)),
     clients: repository(new PgClientRepository(db)),
+    secondFactors: repository(new PgSecondFactorRepository(db)),
     async ping() {
       try {
         await guard(async () => {

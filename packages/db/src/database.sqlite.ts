@@ -11,6 +11,7 @@ import { SqliteClientRepository } from './repositories/client-repository.sqlite.
 import { SqliteEmailOutboxRepository } from './repositories/email-outbox-repository.sqlite.js'
 import { SqliteIdentityRepository } from './repositories/identity-repository.sqlite.js'
 import { SqliteOneTimeTokenRepository } from './repositories/one-time-token-repository.sqlite.js'
+import { SqliteSecondFactorRepository } from './repositories/second-factor-repository.sqlite.js'
 import { SqliteSessionRepository } from './repositories/session-repository.sqlite.js'
 import { SqliteSigningKeyRepository } from './repositories/signing-key-repository.sqlite.js'
 import { SqliteUserRepository } from './repositories/user-repository.sqlite.js'
@@ -69,6 +70,7 @@ export function openSqlite(path: string, options: DatabaseOptions = {}): Databas
     oneTimeTokens: translatingErrors(new SqliteOneTimeTokenRepository(db), translate),
     emailOutbox: translatingErrors(new SqliteEmailOutboxRepository(db), translate),
     clients: translatingErrors(new SqliteClientRepository(db), translate),
+    secondFactors: translatingErrors(new SqliteSecondFactorRepository(db), translate),
     async ping() {
       handle.prepare('select 1').get()
     },

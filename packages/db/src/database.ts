@@ -3,6 +3,7 @@ import type { ClientRepository } from './repositories/client-repository.js'
 import type { EmailOutboxRepository } from './repositories/email-outbox-repository.js'
 import type { IdentityRepository } from './repositories/identity-repository.js'
 import type { OneTimeTokenRepository } from './repositories/one-time-token-repository.js'
+import type { SecondFactorRepository } from './repositories/second-factor-repository.js'
 import type { SessionRepository } from './repositories/session-repository.js'
 import type { SigningKeyRepository } from './repositories/signing-key-repository.js'
 import type { UserRepository } from './repositories/user-repository.js'
@@ -23,6 +24,8 @@ export interface Database {
   readonly oneTimeTokens: OneTimeTokenRepository
   readonly emailOutbox: EmailOutboxRepository
   readonly clients: ClientRepository
+  /** The authenticator app and recovery codes of each user. */
+  readonly secondFactors: SecondFactorRepository
   /** Resolves when the database answers a trivial query; rejects with the reason otherwise. */
   ping(): Promise<void>
   /** Closes the pool (PostgreSQL) or the file handle (SQLite). Idempotent. */

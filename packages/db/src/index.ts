@@ -32,14 +32,18 @@ export type {
   NewEmailOutbox,
   NewIdentity,
   NewOneTimeToken,
+  NewRecoveryCode,
   NewRefreshToken,
   NewSession,
   NewSigningKey,
+  NewTotpFactor,
   NewUser,
   OneTimeTokenRecord,
+  RecoveryCodeRecord,
   RefreshTokenRecord,
   SessionRecord,
   SigningKeyRecord,
+  TotpFactorRecord,
   UserRecord,
 } from './records.js'
 export type { AuditEventRepository } from './repositories/audit-event-repository.js'
@@ -53,6 +57,10 @@ export type {
   OneTimePurpose,
   OneTimeTokenRepository,
 } from './repositories/one-time-token-repository.js'
+export type {
+  NewTotpEnrolment,
+  SecondFactorRepository,
+} from './repositories/second-factor-repository.js'
 export type {
   RevokeOptions,
   RotateRefreshTokenInput,

@@ -23,3 +23,7 @@ export type AuditEventRecord = typeof pg.auditEvents.$inferSelect
 export type NewAuditEvent = typeof pg.auditEvents.$inferInsert
 export type ClientRecord = typeof pg.clients.$inferSelect
 export type NewClient = typeof pg.clients.$inferInsert
+export type TotpFactorRecord = typeof pg.totpFactors.$inferSelect
+export type NewTotpFactor = typeof pg.totpFactors.$inferInsert
+export type RecoveryCodeRecord = typeof pg.recoveryCodes.$inferSelect
+export type NewRecoveryCode = typeof pg.recoveryCodes.$inferInsert

@@ -25,6 +25,8 @@ export const schemaParity = {
   emailOutbox: true satisfies Same<'emailOutbox'>,
   auditEvents: true satisfies Same<'auditEvents'>,
   clients: true satisfies Same<'clients'>,
+  totpFactors: true satisfies Same<'totpFactors'>,
+  recoveryCodes: true satisfies Same<'recoveryCodes'>,
 } as const
 
 /** The table names both schemas export, in creation order. */
