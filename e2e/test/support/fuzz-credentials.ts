@@ -331,7 +331,7 @@ export class FuzzCredentials {
   }
 
   private async mintSession(user: UserRecord) {
-    const pair = await this.pair.auth.accounts.startSession(user, CLIENT)
+    const pair = await this.pair.auth.accounts.startSession(user, CLIENT, ['pwd'])
     const claims = claimsOf(pair.access_token)
     return {
       sessionId: claims.sid,

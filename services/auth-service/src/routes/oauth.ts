@@ -1,5 +1,6 @@
 import {
   IdentityListSchema,
+  MfaRequiredProblemSchema,
   OAuthAuthorizeQuerySchema,
   OAuthCallbackQuerySchema,
   OAuthExchangeBodySchema,
@@ -85,7 +86,7 @@ const oauthRoutes: FastifyPluginAsyncZod<{ config: AuthConfig }> = async (fastif
         summary:
           'Trade the one-time login code from the callback (and the PKCE code_verifier) for a token pair',
         body: OAuthExchangeBodySchema,
-        response: { 200: TokenPairSchema, 400: ProblemSchema, 403: ProblemSchema },
+        response: { 200: TokenPairSchema, 400: ProblemSchema, 403: MfaRequiredProblemSchema },
       },
     },
     async (request, reply) => {
