@@ -387,9 +387,13 @@ export class AccountService {
       await this.passwordFailed(email, user, client, 'wrong_password')
       throw new HttpProblem(401, 'invalid_credentials', INVALID_CREDENTIALS)
     }
-    await this.deps.throttle.succeeded(email, client.ip)
     if (needsRehash && user.isActive) await this.upgradeHash(user, input.password)
-    return this.completeSignIn(user, client, { kind: 'password' })
+    const pair = await this.completeSignIn(user, client, { kind: 'password' })
+    // Only a sign-in that is complete clears this address's count: the right password of an
+    // account with a second factor (403 mfa_required) must not wipe the wrong codes counted
+    // before it, or password, code, password, code… would guess codes without a limit here.
+    await this.deps.throttle.succeeded(email, client.ip)
+    return pair
   }
 
   /** Counts a failed sign-in; the owner is mailed when it starts the account's lock. */
