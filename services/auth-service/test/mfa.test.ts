@@ -331,6 +331,20 @@ describe('signing in with a second factor', () => {
   })
 })
 
+describe('the OpenAPI document', () => {
+  it('describes the 403 mfa_required body (mfa_token, methods) of login, the exchange and verify', async () => {
+    const doc = await api('GET', '/auth/docs/json')
+    const problem = doc.body.components.schemas.MfaRequiredProblem
+    expect(Object.keys(problem.properties)).toEqual(
+      expect.arrayContaining(['code', 'mfa_token', 'methods']),
+    )
+    for (const path of ['/auth/login', '/auth/oauth/exchange', '/auth/mfa/verify']) {
+      const forbidden = doc.body.paths[path].post.responses['403']
+      expect(JSON.stringify(forbidden), path).toContain('MfaRequiredProblem')
+    }
+  })
+})
+
 describe('provider sign-ins reach the same step', () => {
   /** A provider sign-in as the client app runs it, the exchange over the real listener. */
   async function exchange(provider: string): Promise<Answer> {
