@@ -72,6 +72,9 @@ export async function startPair(
     RATE_LIMIT_LOGIN_PER_ACCOUNT_IP: '1000000',
     RATE_LIMIT_PASSWORD_CONFIRM_PER_USER: '1000000',
     RATE_LIMIT_VERIFY_RESEND_PER_USER: '1000000',
+    // The admins these suites make sign in with a password only (the second-factor policy is
+    // the auth-service's and users-service's own suites' subject).
+    MFA_REQUIRED_ROLES: 'none',
     ...options.authEnv,
   })
   const auth = await buildAuthApp({
@@ -86,6 +89,7 @@ export async function startPair(
       DATABASE_URL: database.url,
       JWKS_URL: `${authUrl}/auth/.well-known/jwks.json`,
       RATE_LIMIT_PASSWORD_CONFIRM_PER_USER: '1000000',
+      MFA_REQUIRED_ROLES: 'none',
       ...usersEnv,
     }),
     ...(options.onRoute?.users ? { onRoute: options.onRoute.users } : {}),
@@ -109,11 +113,11 @@ export async function startPair(
         createdAt: now,
         updatedAt: now,
       })
-      const pair = await auth.accounts.startSession(user, {
-        ip: '127.0.0.1',
-        userAgent: 'vitest',
-        requestId: newId(),
-      })
+      const pair = await auth.accounts.startSession(
+        user,
+        { ip: '127.0.0.1', userAgent: 'vitest', requestId: newId() },
+        ['pwd'],
+      )
       return { userId: user.id, token: pair.access_token, refreshToken: pair.refresh_token, email }
     },
     clientToken({ clientId = 'e2e-client', scope, claims } = {}) {

@@ -74,11 +74,11 @@ async function signedIn(app: FastifyInstance) {
     createdAt: now,
     updatedAt: now,
   })
-  const pair = await app.accounts.startSession(user, {
-    ip: '127.0.0.1',
-    userAgent: 'vitest',
-    requestId: newId(),
-  })
+  const pair = await app.accounts.startSession(
+    user,
+    { ip: '127.0.0.1', userAgent: 'vitest', requestId: newId() },
+    ['pwd'],
+  )
   return { userId: user.id, token: pair.access_token }
 }
 

@@ -2,7 +2,7 @@
  * Real credentials for the fuzz test, minted without argon2 and without HTTP: users straight
  * through the repository (all sharing one password hash computed once), sessions through the
  * auth-service's own `accounts.startSession`, one-time tokens (reset, verification, OAuth login
- * codes) through the one_time_tokens repository exactly as the services issue them.
+ * codes, mfa_tokens) through the one_time_tokens repository exactly as the services issue them.
  *
  * Each route gets a fresh subject (a user with a live session, admin on /admin routes); before
  * every input the subject is checked and replaced when an earlier input ended it: logged out,
@@ -15,7 +15,7 @@ import { newId, type UserRecord } from '@authpair/db'
 import fc from 'fast-check'
 import { PASSWORD, type Pair } from '../helper.js'
 
-export type Purpose = 'password_reset' | 'email_verify' | 'oauth_login'
+export type Purpose = 'password_reset' | 'email_verify' | 'oauth_login' | 'mfa_challenge'
 
 /** What a Real stands for; `pick` chooses among several candidates (spent tokens, cursors). */
 export type RealKind =
@@ -272,7 +272,9 @@ export class FuzzCredentials {
           ? JSON.stringify({ email: user.email })
           : purpose === 'oauth_login'
             ? JSON.stringify({ provider: 'github' })
-            : null,
+            : purpose === 'mfa_challenge'
+              ? JSON.stringify({ amr: ['pwd'], via: 'password' })
+              : null,
     })
     this.spentOneTime.push(token)
     if (this.spentOneTime.length > 50) this.spentOneTime.shift()
@@ -331,7 +333,7 @@ export class FuzzCredentials {
   }
 
   private async mintSession(user: UserRecord) {
-    const pair = await this.pair.auth.accounts.startSession(user, CLIENT)
+    const pair = await this.pair.auth.accounts.startSession(user, CLIENT, ['pwd'])
     const claims = claimsOf(pair.access_token)
     return {
       sessionId: claims.sid,

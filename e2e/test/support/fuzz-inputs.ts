@@ -256,20 +256,25 @@ function credentialValue(
   if (n.includes('refresh_token')) {
     return pick(['refresh:fresh', 3], ['refresh:subject', 1], ['refresh:spent', 1])
   }
+  // A second factor's code (TOTP or recovery code) comes from its schema; its mfa_token is real.
+  if (/\/mfa\//.test(route.path) && n === 'code') return undefined
   if (n === 'token' || n === 'code' || n.endsWith('_token') || n.endsWith('_code')) {
-    const purpose: Purpose | undefined = /reset/.test(route.path)
-      ? 'password_reset'
-      : /verif/.test(route.path)
-        ? 'email_verify'
-        : /oauth|exchange/.test(route.path) || n === 'code'
-          ? 'oauth_login'
-          : undefined
+    const purpose: Purpose | undefined = /\/mfa\//.test(route.path)
+      ? 'mfa_challenge'
+      : /reset/.test(route.path)
+        ? 'password_reset'
+        : /verif/.test(route.path)
+          ? 'email_verify'
+          : /oauth|exchange/.test(route.path) || n === 'code'
+            ? 'oauth_login'
+            : undefined
     const issued = purpose
       ? real(`one-time:${purpose}`)
       : fc.oneof(
           real('one-time:password_reset'),
           real('one-time:email_verify'),
           real('one-time:oauth_login'),
+          real('one-time:mfa_challenge'),
         )
     return fc.oneof(
       { arbitrary: issued, weight: 4 },

@@ -15,4 +15,17 @@ export {
   type FederatedAccountFacts,
 } from './linking-policy.js'
 export { adminViewOf, profileOf, toProfile } from './profile.js'
-export { type FirstFactor, nextSignInStep, type SignInPolicy, type SignInStep } from './sign-in.js'
+export {
+  adminAccessProblem,
+  type SecondFactorPolicy,
+  secondFactorsOf,
+} from './second-factor-policy.js'
+export {
+  amrOfFirstFactor,
+  amrWithSecondFactor,
+  type FirstFactor,
+  nextSignInStep,
+  type SecondFactorFacts,
+  type SignInPolicy,
+  type SignInStep,
+} from './sign-in.js'

@@ -1,8 +1,13 @@
 import type { AdminUser, Profile, ProviderId, Role } from '@authpair/contracts'
 import type { Database, UserRecord } from '@authpair/db'
+import { secondFactorsOf } from './second-factor-policy.js'
 
 /** A user row as the API shows it: never the password hash, never is_active to the user. */
-export function toProfile(user: UserRecord, providers: readonly ProviderId[] = []): Profile {
+export function toProfile(
+  user: UserRecord,
+  providers: readonly ProviderId[] = [],
+  mfaEnabled = false,
+): Profile {
   return {
     id: user.id,
     email: user.email,
@@ -12,15 +17,20 @@ export function toProfile(user: UserRecord, providers: readonly ProviderId[] = [
     role: user.role as Role,
     created_at: user.createdAt.toISOString(),
     providers: [...providers],
+    mfa_enabled: mfaEnabled,
   }
 }
 
-/** The profile with its linked providers (one read of identities). */
+/** The profile with its linked providers and whether a second factor is on (two reads). */
 export async function profileOf(db: Database, user: UserRecord): Promise<Profile> {
-  const identities = await db.identities.listForUser(user.id)
+  const [identities, factors] = await Promise.all([
+    db.identities.listForUser(user.id),
+    secondFactorsOf(db, user.id),
+  ])
   return toProfile(
     user,
     identities.map((i) => i.provider as ProviderId),
+    factors.totp,
   )
 }
 

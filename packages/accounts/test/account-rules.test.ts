@@ -1,13 +1,13 @@
 /**
  * AccountRules against a real database of the run's dialect: how accounts are made, changed
- * and removed, and the limited check of a current password.
+ * and removed, the limited check of a current password, and who may use the admin API.
  */
 import { type Database, openDatabase } from '@authpair/db'
 import { createTestDatabase, type TestDatabase } from '@authpair/db/testing'
 import { PasswordHasher } from '@authpair/passwords'
 import { MemoryRateLimitStore, RateLimit } from '@authpair/service-kit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { AccountRules, AuditTrail } from '../src/index.js'
+import { AccountRules, AuditTrail, adminAccessProblem, profileOf } from '../src/index.js'
 
 let testDb: TestDatabase
 let db: Database
@@ -140,5 +140,39 @@ describe('checking a current password', () => {
   it('costs an account without a password the same work, and never passes it', async () => {
     const user = await rules.createUser({ email: 'no-password@example.com' })
     expect(await rules.confirmCurrentPassword(user, 'anything-at-all')).toBe(false)
+  })
+})
+
+describe('the admin API and MFA_REQUIRED_ROLES', () => {
+  const policy = { requiredRoles: ['admin' as const] }
+  const withMfa = { amr: ['pwd', 'otp', 'mfa'] }
+  const passwordOnly = { amr: ['pwd'] }
+
+  it('refuses a non-admin and a deactivated admin with 403 forbidden', async () => {
+    const user = await rules.createUser({ email: 'plain-user@example.com' })
+    expect((await adminAccessProblem(db, user, withMfa, policy))?.code).toBe('forbidden')
+    const inactive = { ...user, role: 'admin', isActive: false }
+    expect((await adminAccessProblem(db, inactive, withMfa, policy))?.code).toBe('forbidden')
+    expect((await adminAccessProblem(db, undefined, withMfa, policy))?.code).toBe('forbidden')
+  })
+
+  it('asks an admin without a factor to enrol, then for a token that used it', async () => {
+    const admin = await rules.createUser({ email: 'mfa-admin@example.com', role: 'admin' })
+    const enrol = await adminAccessProblem(db, admin, withMfa, policy)
+    expect(enrol).toMatchObject({ status: 403, code: 'mfa_enrollment_required' })
+    // Not required for the role: the admin passes with a password-only token.
+    expect(await adminAccessProblem(db, admin, passwordOnly, { requiredRoles: [] })).toBeUndefined()
+
+    await db.secondFactors.beginTotp({ userId: admin.id, secretEnc: 'sealed', createdAt: now })
+    // An enrolment in progress is not a factor.
+    expect((await adminAccessProblem(db, admin, withMfa, policy))?.code).toBe(
+      'mfa_enrollment_required',
+    )
+    expect((await profileOf(db, admin)).mfa_enabled).toBe(false)
+    await db.secondFactors.confirmTotp(admin.id, { at: now, step: 1 }, [])
+    expect((await profileOf(db, admin)).mfa_enabled).toBe(true)
+    const without = await adminAccessProblem(db, admin, passwordOnly, policy)
+    expect(without).toMatchObject({ status: 403, code: 'mfa_required' })
+    expect(await adminAccessProblem(db, admin, withMfa, policy)).toBeUndefined()
   })
 })

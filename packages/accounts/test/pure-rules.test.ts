@@ -6,6 +6,8 @@
 import type { UserRecord } from '@authpair/db'
 import { describe, expect, it } from 'vitest'
 import {
+  amrOfFirstFactor,
+  amrWithSecondFactor,
   decideFederatedAccount,
   isRecentSignIn,
   nextSignInStep,
@@ -95,6 +97,8 @@ describe('which account a provider identity reaches (pre-hijacked accounts)', ()
 describe('the next step of a sign-in', () => {
   const strict = { requireEmailVerification: true }
   const lax = { requireEmailVerification: false }
+  const none = { totp: false }
+  const totp = { totp: true }
   const factors = [
     { kind: 'password' as const },
     { kind: 'provider' as const, provider: 'github' as const },
@@ -102,15 +106,34 @@ describe('the next step of a sign-in', () => {
 
   it('refuses a disabled account and (when required) an unverified address, whichever the factor', () => {
     for (const factor of factors) {
-      const disabled = nextSignInStep(user({ isActive: false }), factor, lax)
+      const disabled = nextSignInStep(user({ isActive: false }), factor, lax, none)
       expect(disabled.kind === 'refused' && disabled.problem.code).toBe('account_disabled')
-      const unverified = nextSignInStep(user({ emailVerified: false }), factor, strict)
+      const unverified = nextSignInStep(user({ emailVerified: false }), factor, strict, none)
       expect(unverified.kind === 'refused' && unverified.problem.code).toBe('email_not_verified')
-      expect(nextSignInStep(user({ emailVerified: false }), factor, lax)).toEqual({
+      expect(nextSignInStep(user({ emailVerified: false }), factor, lax, none)).toEqual({
         kind: 'complete',
       })
-      expect(nextSignInStep(user(), factor, strict)).toEqual({ kind: 'complete' })
+      expect(nextSignInStep(user(), factor, strict, none)).toEqual({ kind: 'complete' })
     }
+  })
+
+  it('asks an account with an authenticator for its second factor, whichever the first', () => {
+    for (const factor of factors) {
+      expect(nextSignInStep(user(), factor, strict, totp)).toEqual({
+        kind: 'second_factor',
+        methods: ['totp', 'recovery_code'],
+      })
+      // Refusals come first: no mfa_token for an account that may not sign in anyway.
+      const disabled = nextSignInStep(user({ isActive: false }), factor, lax, totp)
+      expect(disabled.kind === 'refused' && disabled.problem.code).toBe('account_disabled')
+    }
+  })
+
+  it('names the factors in amr (RFC 8176): pwd or fed, then otp and mfa', () => {
+    expect(amrOfFirstFactor({ kind: 'password' })).toEqual(['pwd'])
+    expect(amrOfFirstFactor({ kind: 'provider', provider: 'google' })).toEqual(['fed'])
+    expect(amrWithSecondFactor(['pwd'])).toEqual(['pwd', 'otp', 'mfa'])
+    expect(amrWithSecondFactor(['fed'])).toEqual(['fed', 'otp', 'mfa'])
   })
 })
 

@@ -21,6 +21,13 @@ export const AUDIT_EVENT_TYPES = [
   'oauth_failed',
   'identity_linked',
   'identity_unlinked',
+  // second factor
+  'mfa_challenge_issued',
+  'mfa_failed',
+  'mfa_enabled',
+  'mfa_removed',
+  'recovery_code_used',
+  'recovery_codes_regenerated',
   // passwords
   'password_reset_requested',
   'password_reset',

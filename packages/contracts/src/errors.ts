@@ -27,6 +27,12 @@ export const ERROR_CODES = [
   'origin_not_allowed',
   'recent_login_required',
   'last_admin',
+  // second factor
+  'mfa_required',
+  'invalid_mfa_code',
+  'mfa_enrollment_required',
+  'mfa_already_enabled',
+  'mfa_not_enabled',
   // registration and passwords
   'email_taken',
   'password_rejected',

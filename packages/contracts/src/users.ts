@@ -27,6 +27,8 @@ export const ProfileSchema = z
     role: RoleSchema,
     created_at: TimestampSchema,
     providers: z.array(ProviderIdSchema),
+    /** A second factor is on (a confirmed authenticator app). */
+    mfa_enabled: z.boolean(),
   })
   .meta({ id: 'Profile' })
 export type Profile = z.infer<typeof ProfileSchema>

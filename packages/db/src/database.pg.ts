@@ -11,6 +11,7 @@ import { PgEmailOutboxRepository } from './repositories/email-outbox-repository.
 import { PgIdentityRepository } from './repositories/identity-repository.pg.js'
 import { PgOneTimeTokenRepository } from './repositories/one-time-token-repository.pg.js'
 import { PgRevocationRepository } from './repositories/revocation-repository.pg.js'
+import { PgSecondFactorRepository } from './repositories/second-factor-repository.pg.js'
 import { PgSessionRepository } from './repositories/session-repository.pg.js'
 import { PgSigningKeyRepository } from './repositories/signing-key-repository.pg.js'
 import { PgUserRepository } from './repositories/user-repository.pg.js'
@@ -136,6 +137,7 @@ export function openPostgres(url: string, options: DatabaseOptions = {}): Databa
     emailOutbox: repository(new PgEmailOutboxRepository(db)),
     clients: repository(new PgClientRepository(db)),
     revocations: repository(new PgRevocationRepository(db)),
+    secondFactors: repository(new PgSecondFactorRepository(db)),
     async ping() {
       try {
         await guard(async () => {

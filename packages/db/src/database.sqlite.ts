@@ -12,6 +12,7 @@ import { SqliteEmailOutboxRepository } from './repositories/email-outbox-reposit
 import { SqliteIdentityRepository } from './repositories/identity-repository.sqlite.js'
 import { SqliteOneTimeTokenRepository } from './repositories/one-time-token-repository.sqlite.js'
 import { SqliteRevocationRepository } from './repositories/revocation-repository.sqlite.js'
+import { SqliteSecondFactorRepository } from './repositories/second-factor-repository.sqlite.js'
 import { SqliteSessionRepository } from './repositories/session-repository.sqlite.js'
 import { SqliteSigningKeyRepository } from './repositories/signing-key-repository.sqlite.js'
 import { SqliteUserRepository } from './repositories/user-repository.sqlite.js'
@@ -71,6 +72,7 @@ export function openSqlite(path: string, options: DatabaseOptions = {}): Databas
     emailOutbox: translatingErrors(new SqliteEmailOutboxRepository(db), translate),
     clients: translatingErrors(new SqliteClientRepository(db), translate),
     revocations: translatingErrors(new SqliteRevocationRepository(db), translate),
+    secondFactors: translatingErrors(new SqliteSecondFactorRepository(db), translate),
     async ping() {
       handle.prepare('select 1').get()
     },

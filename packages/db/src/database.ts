@@ -4,6 +4,7 @@ import type { EmailOutboxRepository } from './repositories/email-outbox-reposito
 import type { IdentityRepository } from './repositories/identity-repository.js'
 import type { OneTimeTokenRepository } from './repositories/one-time-token-repository.js'
 import type { RevocationRepository } from './repositories/revocation-repository.js'
+import type { SecondFactorRepository } from './repositories/second-factor-repository.js'
 import type { SessionRepository } from './repositories/session-repository.js'
 import type { SigningKeyRepository } from './repositories/signing-key-repository.js'
 import type { UserRepository } from './repositories/user-repository.js'
@@ -26,6 +27,8 @@ export interface Database {
   readonly clients: ClientRepository
   /** The revocation feed: sessions ended and users disabled, by cursor. */
   readonly revocations: RevocationRepository
+  /** The authenticator app and recovery codes of each user. */
+  readonly secondFactors: SecondFactorRepository
   /** Resolves when the database answers a trivial query; rejects with the reason otherwise. */
   ping(): Promise<void>
   /** Closes the pool (PostgreSQL) or the file handle (SQLite). Idempotent. */

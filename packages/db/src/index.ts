@@ -32,16 +32,20 @@ export type {
   NewEmailOutbox,
   NewIdentity,
   NewOneTimeToken,
+  NewRecoveryCode,
   NewRefreshToken,
   NewRevocation,
   NewSession,
   NewSigningKey,
+  NewTotpFactor,
   NewUser,
   OneTimeTokenRecord,
+  RecoveryCodeRecord,
   RefreshTokenRecord,
   RevocationRecord,
   SessionRecord,
   SigningKeyRecord,
+  TotpFactorRecord,
   UserRecord,
 } from './records.js'
 export type { AuditEventRepository } from './repositories/audit-event-repository.js'
@@ -59,6 +63,10 @@ export type {
   RevocationKind,
   RevocationRepository,
 } from './repositories/revocation-repository.js'
+export type {
+  NewTotpEnrolment,
+  SecondFactorRepository,
+} from './repositories/second-factor-repository.js'
 export type {
   RevokeOptions,
   RotateRefreshTokenInput,

@@ -28,3 +28,7 @@ export type RevocationRecord = Omit<typeof pg.revocations.$inferSelect, 'kind'> 
   kind: 'session' | 'user'
 }
 export type NewRevocation = Omit<RevocationRecord, 'id'>
+export type TotpFactorRecord = typeof pg.totpFactors.$inferSelect
+export type NewTotpFactor = typeof pg.totpFactors.$inferInsert
+export type RecoveryCodeRecord = typeof pg.recoveryCodes.$inferSelect
+export type NewRecoveryCode = typeof pg.recoveryCodes.$inferInsert

@@ -141,4 +141,22 @@ describe(`every column round-trips through the repositories on ${testDialect()}`
     expectAllStored((await db.clients.create(client as never)) as never, client)
     expectAllStored(await rowById('clients', String(client.id)), client)
   })
+
+  it('an authenticator enrolment and recovery codes', async () => {
+    const user = fullRow(pg.users)
+    await db.users.create(user as never)
+    // An enrolment starts unconfirmed and unused: the input cannot set those columns.
+    const factor = omit(fullRow(pg.totpFactors, { userId: user.id }), 'confirmedAt', 'lastUsedStep')
+    expect(await db.secondFactors.beginTotp(factor as never)).toBe(true)
+    expectAllStored(await rowById('totpFactors', String(user.id), 'userId'), factor)
+
+    const code = fullRow(pg.recoveryCodes, { userId: user.id, usedAt: null })
+    const confirm = { at: new Date(Date.UTC(2026, 1, 1)), step: 12345 }
+    expect(await db.secondFactors.confirmTotp(String(user.id), confirm, [code as never])).toBe(true)
+    expectAllStored(await rowById('recoveryCodes', String(code.id)), code)
+    expectAllStored(await rowById('totpFactors', String(user.id), 'userId'), {
+      confirmedAt: confirm.at,
+      lastUsedStep: confirm.step,
+    })
+  })
 })

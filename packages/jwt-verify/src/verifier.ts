@@ -27,6 +27,8 @@ export interface AccessTokenClaims {
   client_id?: string
   /** RFC 9068 §2.2.3, RFC 8693 §4.2: the granted scopes, space-separated. */
   scope?: string
+  /** RFC 8176 authentication method references (user tokens): `pwd`, `fed`, `otp`, `mfa`… */
+  amr?: string[]
 }
 
 /** A user's token: signed in through a session. */
@@ -50,6 +52,11 @@ export interface UserToken {
   readonly role: string
   /** The `scope` claim split on spaces; empty when there is none (user tokens carry none today). */
   readonly scopes: readonly string[]
+  /**
+   * How the sign-in was proven (RFC 8176 `amr`); `mfa` means two factors. Empty when the token
+   * names none.
+   */
+  readonly amr: readonly string[]
   readonly claims: UserTokenClaims
 }
 
@@ -395,6 +402,7 @@ function bearerOf(claims: AccessTokenClaims): VerifiedToken {
       sessionId: claims.sid,
       role: claims.role,
       scopes,
+      amr: amrOf(claims.amr),
       claims: claims as UserTokenClaims,
     })
   }
@@ -413,6 +421,15 @@ function bearerOf(claims: AccessTokenClaims): VerifiedToken {
 }
 
 const NO_SCOPES: readonly string[] = Object.freeze([])
+
+/** RFC 8176 §1: `amr` is an array of strings; a token with anything else there is refused. */
+function amrOf(amr: unknown): readonly string[] {
+  if (amr === undefined) return NO_SCOPES
+  if (!Array.isArray(amr) || !amr.every((value) => typeof value === 'string')) {
+    throw new JwtVerifyError('claim_invalid', 'claim "amr" is not an array of strings')
+  }
+  return Object.freeze([...amr])
+}
 
 /** RFC 6749 §3.3 (the `scope` claim of RFC 8693 §4.2): scope-tokens separated by spaces. */
 function scopesOf(scope: unknown): readonly string[] {

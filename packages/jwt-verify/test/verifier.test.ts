@@ -71,8 +71,18 @@ describe('a user’s token and a client’s token', () => {
       sessionId: 'session-1',
       role: 'user',
       scopes: [],
+      amr: [],
       claims: expect.objectContaining({ sub: 'user-1', sid: 'session-1' }),
     })
+  })
+
+  it('reads how a user signed in from amr (RFC 8176), and refuses an amr that is not a list of strings', async () => {
+    const token = await accessToken(key, { claims: { amr: ['pwd', 'otp', 'mfa'] } })
+    expect(await verifier.verify(token)).toMatchObject({ amr: ['pwd', 'otp', 'mfa'] })
+    expect(await rejection(await accessToken(key, { claims: { amr: 'mfa' } }))).toBe(
+      'claim_invalid',
+    )
+    expect(await rejection(await accessToken(key, { claims: { amr: [1] } }))).toBe('claim_invalid')
   })
 
   it('keeps a user’s token a user’s when it names the client it was issued to (RFC 9068 client_id)', async () => {

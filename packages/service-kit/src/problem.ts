@@ -25,12 +25,23 @@ export class HttpProblem extends Error {
   readonly code: ErrorCode
   readonly errors: ProblemFieldError[] | undefined
   readonly headers: Record<string, string> | undefined
+  /**
+   * RFC 9457 §3.2 extension members, added to the body beside the standard ones (e.g.
+   * `mfa_token` and `methods` of `mfa_required`). The route's response schema must declare
+   * them, or the serializer drops them.
+   */
+  readonly members: Record<string, unknown> | undefined
 
   constructor(
     status: number,
     code: ErrorCode,
     detail: string,
-    extra: { errors?: ProblemFieldError[]; headers?: Record<string, string>; cause?: unknown } = {},
+    extra: {
+      errors?: ProblemFieldError[]
+      headers?: Record<string, string>
+      members?: Record<string, unknown>
+      cause?: unknown
+    } = {},
   ) {
     super(detail, { cause: extra.cause })
     this.name = 'HttpProblem'
@@ -38,6 +49,7 @@ export class HttpProblem extends Error {
     this.code = code
     this.errors = extra.errors
     this.headers = extra.headers
+    this.members = extra.members
   }
 }
 
@@ -69,8 +81,11 @@ export function problemBody(
   code: ErrorCode,
   detail: string,
   errors?: ProblemFieldError[],
+  members?: Record<string, unknown>,
 ): Problem {
   const body: Problem = {
+    // Extension members first, so none can overwrite a standard member.
+    ...members,
     type: `${PROBLEM_TYPE_PREFIX}${code}`,
     title: STATUS_CODES[status] ?? 'Error',
     status,
@@ -88,11 +103,12 @@ export function sendProblem(
   code: ErrorCode,
   detail: string,
   errors?: ProblemFieldError[],
+  members?: Record<string, unknown>,
 ): FastifyReply {
   return reply
     .code(status)
     .type(PROBLEM_CONTENT_TYPE)
-    .send(problemBody(reply.request, status, code, detail, errors))
+    .send(problemBody(reply.request, status, code, detail, errors, members))
 }
 
 const CONTEXT_NAMES: Record<string, string> = { querystring: 'query' }
@@ -130,6 +146,7 @@ type ClassifiedError = {
   detail: string
   errors?: ProblemFieldError[]
   headers?: Record<string, string>
+  members?: Record<string, unknown>
 }
 
 /** Maps anything thrown in a request to the problem it becomes. Exported for tests. */
@@ -141,6 +158,7 @@ export function classifyError(error: FastifyError | Error): ClassifiedError {
       detail: error.message,
       ...(error.errors ? { errors: error.errors } : {}),
       ...(error.headers ? { headers: error.headers } : {}),
+      ...(error.members ? { members: error.members } : {}),
     }
   }
   if (hasZodFastifySchemaValidationErrors(error)) {
@@ -202,7 +220,14 @@ export const problemErrors = fp(
         request.log.info({ code: problem.code, status: problem.status }, problem.detail)
       }
       if (problem.headers) reply.headers(problem.headers)
-      return sendProblem(reply, problem.status, problem.code, problem.detail, problem.errors)
+      return sendProblem(
+        reply,
+        problem.status,
+        problem.code,
+        problem.detail,
+        problem.errors,
+        problem.members,
+      )
     })
 
     fastify.setNotFoundHandler((request, reply) => {

@@ -11,6 +11,7 @@ import accounts from './plugins/app/accounts.js'
 import authentication from './plugins/app/authentication.js'
 import clients from './plugins/app/clients.js'
 import mail from './plugins/app/mail.js'
+import mfa from './plugins/app/mfa.js'
 import oauth from './plugins/app/oauth.js'
 import rateLimits from './plugins/app/rate-limits.js'
 import revocations from './plugins/app/revocations.js'
@@ -20,6 +21,7 @@ import adminRoutes from './routes/admin.js'
 import adminClientRoutes from './routes/admin-clients.js'
 import credentialRoutes from './routes/credentials.js'
 import emailRoutes from './routes/email.js'
+import mfaRoutes from './routes/mfa.js'
 import oauthRoutes from './routes/oauth.js'
 import revocationRoutes from './routes/revocations.js'
 import sessionRoutes from './routes/sessions.js'
@@ -60,6 +62,7 @@ export const authApp: FastifyPluginAsync<AuthAppOptions> = async (fastify, optio
   await fastify.register(signingKeys, { config, now })
   await fastify.register(rateLimits, { config })
   await fastify.register(accounts, { config, now })
+  await fastify.register(mfa, { config, now })
   await fastify.register(authentication, { config, now })
   await fastify.register(clients, { config, now })
   await fastify.register(mail, { config, now })
@@ -83,8 +86,9 @@ export const authApp: FastifyPluginAsync<AuthAppOptions> = async (fastify, optio
   await fastify.register(credentialRoutes)
   await fastify.register(sessionRoutes)
   await fastify.register(emailRoutes)
+  await fastify.register(mfaRoutes)
   await fastify.register(oauthRoutes, { config })
-  await fastify.register(adminRoutes, { now })
+  await fastify.register(adminRoutes, { config, now })
   await fastify.register(adminClientRoutes)
   await fastify.register(tokenRoutes, { now })
 }
@@ -118,6 +122,7 @@ export type {} from './plugins/app/accounts.js'
 export type {} from './plugins/app/authentication.js'
 export type {} from './plugins/app/clients.js'
 export type {} from './plugins/app/mail.js'
+export type {} from './plugins/app/mfa.js'
 export type {} from './plugins/app/oauth.js'
 export type {} from './plugins/app/rate-limits.js'
 export type {} from './plugins/app/signing-keys.js'

@@ -2,6 +2,7 @@
  * The auth-service's configuration: the only file that reads process.env. Every variable is in
  * .env.example with a comment; defaults live here, in the schema.
  */
+import { RoleSchema } from '@authpair/contracts'
 import { databaseUrlSchema, dbPoolMaxSchema, dbQueryTimeoutMsSchema } from '@authpair/db'
 import { argon2ConfigShape } from '@authpair/passwords'
 import {
@@ -181,6 +182,20 @@ export const AuthConfigSchema = z
 
     /** Login refuses unverified accounts with 403 email_not_verified. */
     REQUIRE_EMAIL_VERIFICATION: booleanSchema(false),
+    /**
+     * Roles that must use a second factor on the admin API, comma separated (default admin):
+     * such an account gets 403 mfa_enrollment_required on /admin/* until it has one, and 403
+     * mfa_required for a token issued without it. `none`: nobody is required to. The
+     * users-service reads the same variable for its /admin/ routes.
+     */
+    MFA_REQUIRED_ROLES: listSchema('admin')
+      .transform((roles) => (roles.length === 1 && roles[0] === 'none' ? [] : roles))
+      .pipe(z.array(RoleSchema, { message: 'must list roles (user, admin), or be none' })),
+    /**
+     * Changing a second factor (setup, confirm, removal, new recovery codes) needs a sign-in at
+     * most this many seconds old, else 401 recent_login_required.
+     */
+    RECENT_LOGIN_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
 
     ...rateLimitConfigShape,
     /** Logins per client address per minute, whatever the account. */

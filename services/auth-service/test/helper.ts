@@ -50,6 +50,9 @@ export async function buildTestApp(
     RATE_LIMIT_REFRESH_PER_IP: '100000',
     RATE_LIMIT_FORGOT_PER_IP: '100000',
     RATE_LIMIT_FORGOT_PER_EMAIL: '100000',
+    // Suites that are not about the second-factor policy call the admin API as a password-only
+    // admin; test/mfa.test.ts runs with the default (admin).
+    MFA_REQUIRED_ROLES: 'none',
     // No SMTP unless a suite brings one: mail then goes to the (silent) log.
     OUTBOX_POLL_INTERVAL_MS: '50',
     ...env,

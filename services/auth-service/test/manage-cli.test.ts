@@ -145,6 +145,38 @@ describe('manage CLI', () => {
     expect(missing.err).toContain('manage: no user ghost@example.com')
   })
 
+  it('removes a user’s second factors (audited), and says when there are none', async () => {
+    const t = await buildTestApp({ KEY_ENCRYPTION_KEY: kek }, { database })
+    let userId: string
+    try {
+      const user = await t.app.db.users.findByEmail('ops@example.com')
+      userId = user?.id ?? ''
+      const now = new Date()
+      await t.app.db.secondFactors.beginTotp({ userId, secretEnc: 'sealed', createdAt: now })
+      await t.app.db.secondFactors.confirmTotp(userId, { at: now, step: 1 }, [
+        { id: crypto.randomUUID(), userId, codeHash: 'h', createdAt: now },
+      ])
+    } finally {
+      await t.close()
+    }
+    const removed = await manage(['mfa', 'remove', 'ops@example.com'])
+    expect(removed.code, removed.err).toBe(0)
+    expect(removed.out).toMatch(/^removed the second factors of ops@example\.com/)
+    const again = await manage(['mfa', 'remove', 'ops@example.com'])
+    expect(again.code).toBe(1)
+    expect(again.err).toContain('manage: This user has no second factor.')
+
+    const check = await buildTestApp({ KEY_ENCRYPTION_KEY: kek }, { database })
+    try {
+      expect(await check.app.db.secondFactors.findTotp(userId)).toBeUndefined()
+      expect(await check.app.db.secondFactors.countUnusedRecoveryCodes(userId)).toBe(0)
+      const events = await check.app.db.auditEvents.listForUser(userId, 50)
+      expect(events.some((e) => e.type === 'mfa_removed')).toBe(true)
+    } finally {
+      await check.close()
+    }
+  })
+
   it('registers, lists, rotates, disables and deletes a client; its secret is shown once', async () => {
     const created = await manage(['clients', 'create', 'billing', '--scopes', 'users:read'])
     expect(created.code, created.err).toBe(0)

@@ -41,7 +41,9 @@ beforeAll(async () => {
     emailVerified: true,
   })
   adminToken = (
-    await t.app.accounts.startSession(admin, { ip: '127.0.0.1', userAgent: 't', requestId: 'r' })
+    await t.app.accounts.startSession(admin, { ip: '127.0.0.1', userAgent: 't', requestId: 'r' }, [
+      'pwd',
+    ])
   ).access_token
 })
 afterAll(async () => t?.close())
@@ -425,7 +427,9 @@ describe('/admin/clients', () => {
   it('is for admins only, pages the clients, and never shows a secret again', async () => {
     const user = await t.app.accountRules.createUser({ email: 'not-admin@example.com' })
     const userToken = (
-      await t.app.accounts.startSession(user, { ip: '127.0.0.1', userAgent: 't', requestId: 'r' })
+      await t.app.accounts.startSession(user, { ip: '127.0.0.1', userAgent: 't', requestId: 'r' }, [
+        'pwd',
+      ])
     ).access_token
     expect(
       (await fetch(`${base}/admin/clients`, { headers: { authorization: `Bearer ${userToken}` } }))

@@ -2,6 +2,7 @@
  * The users-service's configuration: the only file that reads process.env. Every variable is
  * in .env.example with a comment; defaults live here, in the schema.
  */
+import { RoleSchema } from '@authpair/contracts'
 import { databaseUrlSchema, dbPoolMaxSchema, dbQueryTimeoutMsSchema } from '@authpair/db'
 import { argon2ConfigShape } from '@authpair/passwords'
 import {
@@ -66,6 +67,14 @@ export const UsersConfigSchema = z.object({
   REVOCATION_FAIL_CLOSED_AFTER_SECONDS: z.coerce.number().int().min(1).max(86_400).optional(),
   /** DELETE /users/me without the password needs a sign-in at most this many seconds old. */
   RECENT_LOGIN_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+  /**
+   * Roles that must use a second factor on the admin API (the auth-service reads the same
+   * variable): 403 mfa_enrollment_required until the account has one, 403 mfa_required for a
+   * token issued without it. Comma separated; `none`: nobody is required to.
+   */
+  MFA_REQUIRED_ROLES: listSchema('admin')
+    .transform((roles) => (roles.length === 1 && roles[0] === 'none' ? [] : roles))
+    .pipe(z.array(RoleSchema, { message: 'must list roles (user, admin), or be none' })),
   /** argon2id parameters for passwords set through the admin API (the auth-service's too). */
   ...argon2ConfigShape,
 })

@@ -35,6 +35,9 @@ export async function startUsersService(usersEnv: Record<string, string> = {}): 
     LOG_LEVEL: 'silent',
     DATABASE_URL: database.url,
     RATE_LIMIT_PASSWORD_CONFIRM_PER_USER: '1000000',
+    // Suites that are not about the second-factor policy call the admin API as a password-only
+    // admin; test/admin-mfa-policy.test.ts runs with the default (admin).
+    MFA_REQUIRED_ROLES: 'none',
     ...usersEnv,
   })
   let users: FastifyInstance | undefined

@@ -47,6 +47,7 @@ describe('GET /users/me', () => {
       role: 'user',
       created_at: expect.any(String),
       providers: [],
+      mfa_enabled: false,
     })
     expect(res.body).not.toContain('password')
   })

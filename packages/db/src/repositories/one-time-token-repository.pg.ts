@@ -1,4 +1,4 @@
-import { and, eq, isNull } from 'drizzle-orm'
+import { and, eq, isNull, sql } from 'drizzle-orm'
 import type { PostgresJsDatabase } from 'drizzle-orm/postgres-js'
 import type { NewEmailOutbox, NewOneTimeToken, OneTimeTokenRecord } from '../records.js'
 import * as schema from '../schema/pg.js'
@@ -65,5 +65,23 @@ export class PgOneTimeTokenRepository implements OneTimeTokenRepository {
       .where(activeToken(oneTimeTokens, tokenHash, purpose, now))
       .returning()
     return row
+  }
+
+  async recordFailure(
+    tokenHash: string,
+    purpose: OneTimePurpose,
+    now: Date,
+    maxFailures: number,
+  ): Promise<number | undefined> {
+    const [row] = await this.db
+      .update(oneTimeTokens)
+      .set({
+        failures: sql`${oneTimeTokens.failures} + 1`,
+        // The token is active (unused) here, so "else" keeps used_at null.
+        usedAt: sql`case when ${oneTimeTokens.failures} + 1 >= ${maxFailures} then ${now.toISOString()}::timestamptz else null end`,
+      })
+      .where(activeToken(oneTimeTokens, tokenHash, purpose, now))
+      .returning({ failures: oneTimeTokens.failures })
+    return row?.failures
   }
 }

@@ -90,4 +90,23 @@ export class SqliteOneTimeTokenRepository implements OneTimeTokenRepository {
       .returning()
       .get()
   }
+
+  async recordFailure(
+    tokenHash: string,
+    purpose: OneTimePurpose,
+    now: Date,
+    maxFailures: number,
+  ): Promise<number | undefined> {
+    const row = this.db
+      .update(oneTimeTokens)
+      .set({
+        failures: sql`${oneTimeTokens.failures} + 1`,
+        // The token is active (unused) here, so "else" keeps used_at null; epoch ms is the storage.
+        usedAt: sql`case when ${oneTimeTokens.failures} + 1 >= ${maxFailures} then ${now.getTime()} else null end`,
+      })
+      .where(activeToken(oneTimeTokens, tokenHash, purpose, now))
+      .returning({ failures: oneTimeTokens.failures })
+      .get()
+    return row?.failures
+  }
 }

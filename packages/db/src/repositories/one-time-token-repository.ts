@@ -1,6 +1,10 @@
 import type { NewEmailOutbox, NewOneTimeToken, OneTimeTokenRecord } from '../records.js'
 
-export type OneTimePurpose = 'password_reset' | 'email_verify' | 'oauth_login'
+/**
+ * What a one-time token is for. An mfa_challenge is the `mfa_token` of a sign-in waiting for
+ * its second factor: it also counts wrong answers (recordFailure).
+ */
+export type OneTimePurpose = 'password_reset' | 'email_verify' | 'oauth_login' | 'mfa_challenge'
 
 export interface OneTimeTokenRepository {
   /**
@@ -29,4 +33,15 @@ export interface OneTimeTokenRepository {
     purpose: OneTimePurpose,
     now: Date,
   ): Promise<OneTimeTokenRecord | undefined>
+  /**
+   * Counts a wrong answer given with an active token, in one statement; the answer that
+   * reaches `maxFailures` spends the token. Returns the failures so far, or undefined when
+   * the token was not active.
+   */
+  recordFailure(
+    tokenHash: string,
+    purpose: OneTimePurpose,
+    now: Date,
+    maxFailures: number,
+  ): Promise<number | undefined>
 }

@@ -26,6 +26,8 @@ export const schemaParity = {
   auditEvents: true satisfies Same<'auditEvents'>,
   clients: true satisfies Same<'clients'>,
   revocations: true satisfies Same<'revocations'>,
+  totpFactors: true satisfies Same<'totpFactors'>,
+  recoveryCodes: true satisfies Same<'recoveryCodes'>,
 } as const
 
 /** The table names both schemas export, in creation order. */

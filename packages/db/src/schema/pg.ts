@@ -93,6 +93,12 @@ export const sessions = pgTable(
     revokedReason: text('revoked_reason'),
     userAgent: text('user_agent'),
     ip: text('ip'),
+    /**
+     * How the session's sign-in was proven, RFC 8176 values space-separated (`pwd otp mfa`):
+     * every access token of the session carries them as `amr`. Null for sessions from before it
+     * was recorded.
+     */
+    amr: text('amr'),
   },
   (t) => [index('sessions_user_idx').on(t.userId)],
 )
@@ -126,7 +132,7 @@ export const oneTimeTokens = pgTable(
     userId: text('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    /** password_reset | email_verify | oauth_login */
+    /** password_reset | email_verify | oauth_login | mfa_challenge */
     purpose: text('purpose').notNull(),
     tokenHash: text('token_hash').notNull(),
     createdAt: ts('created_at').notNull(),
@@ -134,6 +140,8 @@ export const oneTimeTokens = pgTable(
     usedAt: ts('used_at'),
     /** JSON text for purpose-specific data (e.g. the email an email_verify token is for). */
     data: text('data'),
+    /** Wrong answers given with it (an mfa_challenge is spent after a few). */
+    failures: integer('failures').notNull().default(0),
   },
   (t) => [
     uniqueIndex('one_time_tokens_hash_key').on(t.tokenHash),
@@ -253,4 +261,35 @@ export const revocations = pgTable(
     revokedAt: ts('revoked_at').notNull(),
   },
   (t) => [index('revocations_revoked_at_idx').on(t.revokedAt)],
+)
+
+/**
+ * A user's authenticator app (RFC 6238 TOTP): at most one per user. A row with no confirmedAt
+ * is an enrolment in progress, which signs nobody in until a code confirms it.
+ */
+export const totpFactors = pgTable('totp_factors', {
+  userId: text('user_id')
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  /** The shared secret, encrypted by the application (it is opaque text here). */
+  secretEnc: text('secret_enc').notNull(),
+  createdAt: ts('created_at').notNull(),
+  confirmedAt: ts('confirmed_at'),
+  /** The time step of the last accepted code: a code of this step or an earlier one is a replay. */
+  lastUsedStep: integer('last_used_step'),
+})
+
+/** Single-use recovery codes, stored as hashes; a set is replaced whole. */
+export const recoveryCodes = pgTable(
+  'recovery_codes',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    codeHash: text('code_hash').notNull(),
+    createdAt: ts('created_at').notNull(),
+    usedAt: ts('used_at'),
+  },
+  (t) => [uniqueIndex('recovery_codes_user_hash_key').on(t.userId, t.codeHash)],
 )

@@ -2,13 +2,16 @@ import {
   type AccountRules,
   type AuditEventType,
   type AuditTrail,
+  amrOfFirstFactor,
+  amrWithSecondFactor,
   type FirstFactor,
   nextSignInStep,
   normalizeEmail,
   type SignInStep,
+  secondFactorsOf,
   toProfile,
 } from '@authpair/accounts'
-import type { Profile, ProviderId, TokenPair } from '@authpair/contracts'
+import type { MfaMethod, Profile, ProviderId, TokenPair } from '@authpair/contracts'
 import {
   type AuditClient,
   type Database,
@@ -54,6 +57,17 @@ export interface AccountServiceDeps {
 
 const INVALID_CREDENTIALS = 'The email or password is not correct.'
 const INVALID_REFRESH = 'The refresh token is not valid.'
+
+/** How long an mfa_token works (design.md: 5 minutes; ASVS 5.0 V6.5.5 allows up to 10). */
+export const MFA_TOKEN_TTL_SECONDS = 300
+
+/** What an mfa_challenge row remembers of the first factor (its `data`). */
+export interface MfaChallengeData {
+  /** RFC 8176 values of the first factor: `pwd` or `fed`. */
+  amr: string[]
+  /** password, or the provider's id: for the audit trail. */
+  via: string
+}
 
 /**
  * The auth-service's flows over the shared account rules (@authpair/accounts): registration,
@@ -373,9 +387,13 @@ export class AccountService {
       await this.passwordFailed(email, user, client, 'wrong_password')
       throw new HttpProblem(401, 'invalid_credentials', INVALID_CREDENTIALS)
     }
-    await this.deps.throttle.succeeded(email, client.ip)
     if (needsRehash && user.isActive) await this.upgradeHash(user, input.password, client)
-    return this.completeSignIn(user, client, { kind: 'password' })
+    const pair = await this.completeSignIn(user, client, { kind: 'password' })
+    // Only a sign-in that is complete clears this address's count: the right password of an
+    // account with a second factor (403 mfa_required) must not wipe the wrong codes counted
+    // before it, or password, code, password, code… would guess codes without a limit here.
+    await this.deps.throttle.succeeded(email, client.ip)
+    return pair
   }
 
   /** Counts a failed sign-in; the owner is mailed when it starts the account's lock. */
@@ -387,32 +405,57 @@ export class AccountService {
   ): Promise<void> {
     const { accountLocked } = await this.deps.throttle.failed(email, client.ip)
     await this.audit('login_failed', user?.id ?? null, client, { reason })
-    if (accountLocked && user?.email) {
-      await this.audit('sign_in_locked', user.id, client, {
+    if (accountLocked && user) await this.signInLocked(user, client)
+  }
+
+  /**
+   * A wrong second factor (MfaService.verify): counted against the account's sign-in limits
+   * like a wrong password (`throttleKey` is the account's address, or its id without one), so
+   * the codes cannot be guessed faster than passwords; the owner is mailed when it starts the
+   * account's lock.
+   */
+  async secondFactorFailed(
+    user: UserRecord,
+    throttleKey: string,
+    client: ClientContext,
+    data: { method: MfaMethod; failures: number },
+  ): Promise<void> {
+    const { accountLocked } = await this.deps.throttle.failed(throttleKey, client.ip)
+    await this.audit('mfa_failed', user.id, client, data)
+    if (accountLocked) await this.signInLocked(user, client)
+  }
+
+  private async signInLocked(user: UserRecord, client: ClientContext): Promise<void> {
+    if (!user.email) return
+    await this.audit('sign_in_locked', user.id, client, {
+      minutes: this.deps.throttle.lockMinutes,
+    })
+    await this.deps.db.emailOutbox.enqueue(
+      this.mail('sign_in_locked', user, user.email, undefined, {
         minutes: this.deps.throttle.lockMinutes,
-      })
-      await this.deps.db.emailOutbox.enqueue(
-        this.mail('sign_in_locked', user, user.email, undefined, {
-          minutes: this.deps.throttle.lockMinutes,
-        }),
-      )
-    }
+      }),
+    )
   }
 
   /**
    * What this sign-in needs after its first factor, by the account rules (nextSignInStep):
    * the callback asks early, so a refused provider sign-in never gets a login code.
    */
-  signInStep(user: UserRecord, factor: FirstFactor): SignInStep {
-    return nextSignInStep(user, factor, {
-      requireEmailVerification: this.deps.config.REQUIRE_EMAIL_VERIFICATION,
-    })
+  async signInStep(user: UserRecord, factor: FirstFactor): Promise<SignInStep> {
+    return nextSignInStep(
+      user,
+      factor,
+      { requireEmailVerification: this.deps.config.REQUIRE_EMAIL_VERIFICATION },
+      await secondFactorsOf(this.deps.db, user.id),
+    )
   }
 
   /**
    * The last step of every sign-in, after the first factor (a password, a provider): the
-   * account rules decide (signInStep), then a session starts. Audited either way. A step the
-   * rules add (a second factor) is handled here, once for every way of signing in.
+   * account rules decide (signInStep), then a session starts. Audited either way. When the
+   * account has a second factor, the answer is 403 `mfa_required` with a single-use
+   * `mfa_token` bound to the user and this first factor, which POST /auth/mfa/verify finishes
+   * (MfaService, then completeSecondFactor): once here for every way of signing in.
    */
   async completeSignIn(
     user: UserRecord,
@@ -420,19 +463,88 @@ export class AccountService {
     factor: FirstFactor,
   ): Promise<TokenPair> {
     const via = factor.kind === 'password' ? 'password' : factor.provider
-    const step = this.signInStep(user, factor)
+    const step = await this.signInStep(user, factor)
     if (step.kind === 'refused') {
       await this.audit('login_failed', user.id, client, { reason: step.problem.code, via })
       throw step.problem
     }
-    const pair = await this.startSession(user, client)
+    if (step.kind === 'second_factor') {
+      const mfaToken = await this.issueMfaChallenge(user, { amr: amrOfFirstFactor(factor), via })
+      await this.audit('mfa_challenge_issued', user.id, client, { via })
+      throw new HttpProblem(
+        403,
+        'mfa_required',
+        'Finish signing in with your second factor (POST /auth/mfa/verify).',
+        { members: { mfa_token: mfaToken, methods: step.methods } },
+      )
+    }
+    const pair = await this.startSession(user, client, amrOfFirstFactor(factor))
     await this.deps.db.users.recordSignIn(user.id, this.deps.now())
     await this.audit('login_succeeded', user.id, client, via === 'password' ? undefined : { via })
     return pair
   }
 
-  /** A session for a user who has just proven who they are (completeSignIn decided). */
-  async startSession(user: UserRecord, client: ClientContext): Promise<TokenPair> {
+  /**
+   * The mfa_token: 256 bits, stored hashed, single use, MFA_TOKEN_TTL_SECONDS, bound to the
+   * user (its row) and the first factor (its data). A newer one voids the user's older ones.
+   */
+  private async issueMfaChallenge(user: UserRecord, data: MfaChallengeData): Promise<string> {
+    const token = newOpaqueToken()
+    const now = this.deps.now()
+    await this.deps.db.oneTimeTokens.issue({
+      id: newId(),
+      userId: user.id,
+      purpose: 'mfa_challenge',
+      tokenHash: hashOpaqueToken(token),
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + MFA_TOKEN_TTL_SECONDS * 1000),
+      data: JSON.stringify(data),
+    })
+    return token
+  }
+
+  /**
+   * The end of a sign-in whose second factor was just accepted (MfaService.verify): the
+   * account rules are asked again (the account may have been disabled in the minutes since
+   * the first factor), then a session starts whose tokens say `otp` and `mfa` in `amr`.
+   */
+  async completeSecondFactor(
+    user: UserRecord,
+    client: ClientContext,
+    first: MfaChallengeData,
+    method: MfaMethod,
+  ): Promise<TokenPair> {
+    // The second factor was just used: only the account's own refusals are left to ask, so
+    // the factors are not read again (one query less on the answer the timing test compares).
+    const step = nextSignInStep(
+      user,
+      { kind: 'password' },
+      { requireEmailVerification: this.deps.config.REQUIRE_EMAIL_VERIFICATION },
+      { totp: false },
+    )
+    if (step.kind === 'refused') {
+      await this.audit('login_failed', user.id, client, {
+        reason: step.problem.code,
+        via: first.via,
+        mfa: method,
+      })
+      throw step.problem
+    }
+    const pair = await this.startSession(user, client, amrWithSecondFactor(first.amr))
+    await this.deps.db.users.recordSignIn(user.id, this.deps.now())
+    await this.audit('login_succeeded', user.id, client, { via: first.via, mfa: method })
+    return pair
+  }
+
+  /**
+   * A session for a user who has just proven who they are (completeSignIn decided); `amr`
+   * (RFC 8176) says how, and every access token of the session carries it.
+   */
+  async startSession(
+    user: UserRecord,
+    client: ClientContext,
+    amr: readonly string[],
+  ): Promise<TokenPair> {
     const now = this.deps.now()
     const { config } = this.deps
     const refreshToken = newOpaqueToken()
@@ -447,6 +559,7 @@ export class AccountService {
         expiresAt,
         userAgent: client.userAgent?.slice(0, 512) ?? null,
         ip: client.ip,
+        amr: amr.join(' '),
       },
       {
         id: newId(),
@@ -604,6 +717,8 @@ export class AccountService {
       userId: user.id,
       sessionId: session.id,
       role: user.role,
+      // Sessions from before amr was recorded have none; their tokens name none.
+      amr: session.amr ? session.amr.split(' ') : [],
     })
     return {
       access_token: access.token,
@@ -615,6 +730,22 @@ export class AccountService {
         Math.floor((refreshExpiresAt.getTime() - this.deps.now().getTime()) / 1000),
       ),
     }
+  }
+
+  /**
+   * Queues a notice to the account's address (none for an account without one): a change to
+   * its factors, a recovery code used. In the user's language, else the request's.
+   */
+  async notify(
+    kind: MailKind,
+    user: UserRecord,
+    variables: Omit<MailVariables, 'product'> = {},
+    acceptLanguage?: string,
+  ): Promise<void> {
+    if (!user.email) return
+    await this.deps.db.emailOutbox.enqueue(
+      this.mail(kind, user, user.email, acceptLanguage, variables),
+    )
   }
 
   /** Records an audit event (the account rules' trail: typed, never failing the request). */

@@ -11,6 +11,8 @@
  *   keys list                       the signing keys and their status
  *   keys rotate                     publish a new signing key (it signs after the publish lead)
  *   sessions revoke <email>         end every session of a user
+ *   mfa remove <email>              remove a user's second factors (authenticator, recovery
+ *                                   codes): a lost phone, no code left; audited and mailed
  *   clients list                    the clients of the client-credentials grant
  *   clients create <name> [--scopes a,b] [--audiences x,y]
  *                                   register a client; prints its id and secret (shown once)
@@ -42,6 +44,7 @@ const USAGE = `usage: manage <command>
   keys list
   keys rotate
   sessions revoke <email>
+  mfa remove <email>
   clients list
   clients create <name> [--scopes a,b] [--audiences x,y]
   clients rotate|disable|enable|delete <id>
@@ -158,6 +161,21 @@ async function main(args: string[]): Promise<void> {
       })
       await app.accounts.audit('sessions_revoked', user.id, client, { reason: 'admin', count })
       console.log(`revoked ${count} session(s) of ${email}`)
+      return
+    }
+    if (command === 'mfa' && rest[0] === 'remove') {
+      const email = rest[1] === undefined ? undefined : normalizeEmail(rest[1])
+      if (!email) throw new UsageError('mfa remove needs an email')
+      const user = await app.db.users.findByEmail(email)
+      if (!user) throw new UsageError(`no user ${email}`)
+      try {
+        // The same call as DELETE /admin/auth/users/:id/mfa: audited, the user mailed.
+        await app.mfa.removeByAdmin(user.id, null, client)
+      } catch (error) {
+        if (error instanceof HttpProblem) throw new UsageError(error.message)
+        throw error
+      }
+      console.log(`removed the second factors of ${email}; they were mailed a notice`)
       return
     }
     throw new UsageError(`unknown command: ${args.join(' ')}`)

@@ -16,10 +16,16 @@ export class KeyDecryptionError extends Error {
   readonly code = 'key_decryption_failed'
 }
 
-export function encryptPrivateKey(kek: Buffer, kid: string, plaintext: Buffer): string {
+/**
+ * AES-256-GCM under the KEK, bound to `associatedData` (what the secret belongs to: a kid, a
+ * user's authenticator), in the `v1.<iv>.<ciphertext>.<tag>` format. The signing keys and the
+ * TOTP secrets are sealed with it; the associated data of each kind is prefixed so that one
+ * kind's ciphertext never opens as another's.
+ */
+export function sealWithKek(kek: Buffer, associatedData: string, plaintext: Buffer): string {
   const iv = randomBytes(12)
   const cipher = createCipheriv('aes-256-gcm', kek, iv)
-  cipher.setAAD(Buffer.from(kid, 'utf8'))
+  cipher.setAAD(Buffer.from(associatedData, 'utf8'))
   const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()])
   const tag = cipher.getAuthTag()
   return [VERSION, iv, ciphertext, tag]
@@ -27,22 +33,39 @@ export function encryptPrivateKey(kek: Buffer, kid: string, plaintext: Buffer): 
     .join('.')
 }
 
-export function decryptPrivateKey(kek: Buffer, kid: string, sealed: string): Buffer {
+/** Opens what sealWithKek sealed; KeyDecryptionError (naming `what`) when it does not open. */
+export function openWithKek(
+  kek: Buffer,
+  associatedData: string,
+  sealed: string,
+  what: string,
+): Buffer {
   const [version, iv, ciphertext, tag] = sealed.split('.')
   if (version !== VERSION || !iv || !ciphertext || !tag) {
-    throw new KeyDecryptionError(`signing key ${kid}: unknown encryption format`)
+    throw new KeyDecryptionError(`${what}: unknown encryption format`)
   }
   try {
-    const decipher = createDecipheriv('aes-256-gcm', kek, Buffer.from(iv, 'base64url'))
-    decipher.setAAD(Buffer.from(kid, 'utf8'))
+    // The tag length is pinned: GCM would otherwise accept a truncated (weaker) tag.
+    const decipher = createDecipheriv('aes-256-gcm', kek, Buffer.from(iv, 'base64url'), {
+      authTagLength: 16,
+    })
+    decipher.setAAD(Buffer.from(associatedData, 'utf8'))
     decipher.setAuthTag(Buffer.from(tag, 'base64url'))
     return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()])
   } catch (error) {
     throw new KeyDecryptionError(
-      `signing key ${kid} cannot be decrypted: KEY_ENCRYPTION_KEY is not the key it was stored with`,
+      `${what} cannot be decrypted: KEY_ENCRYPTION_KEY is not the key it was stored with`,
       { cause: error },
     )
   }
+}
+
+export function encryptPrivateKey(kek: Buffer, kid: string, plaintext: Buffer): string {
+  return sealWithKek(kek, kid, plaintext)
+}
+
+export function decryptPrivateKey(kek: Buffer, kid: string, sealed: string): Buffer {
+  return openWithKek(kek, kid, sealed, `signing key ${kid}`)
 }
 
 export const KEK_FILE_NAME = 'key-encryption.key'

@@ -9,6 +9,10 @@ export type MailKind =
   | 'email_verify'
   | 'account_claimed'
   | 'sign_in_locked'
+  | 'mfa_enabled'
+  | 'mfa_removed'
+  | 'recovery_codes_regenerated'
+  | 'recovery_code_used'
 
 export interface RenderedMail {
   subject: string
@@ -24,6 +28,10 @@ export interface MailVariables {
   minutes?: number
   /** The provider a sign-in came through (account_claimed). */
   provider?: string | undefined
+  /** Recovery codes still unused (recovery_code_used). */
+  left?: number
+  /** An admin made the change, not the user (mfa_removed). */
+  byAdmin?: boolean
 }
 
 const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
@@ -69,8 +77,38 @@ const COPY: Record<MailLocale, Record<MailKind, (v: MailVariables) => Copy>> = {
     sign_in_locked: (v) => ({
       subject: `Sign-in to your ${v.product} account is paused`,
       lines: [
-        `There were many wrong passwords for your ${v.product} account, so password sign-in is paused for ${v.minutes} minutes.`,
+        `There were many wrong passwords (or second-factor codes) for your ${v.product} account, so sign-in is paused for ${v.minutes} minutes.`,
         'If it was you, wait, or reset your password: a reset link works during the pause. If it was not you, your password held; consider changing it.',
+      ],
+    }),
+    mfa_enabled: (v) => ({
+      subject: `Two-step sign-in is on for your ${v.product} account`,
+      lines: [
+        `An authenticator app was just added to your ${v.product} account: signing in now also asks for its code.`,
+        'If you did not do this, reset your password now and contact support.',
+      ],
+    }),
+    mfa_removed: (v) => ({
+      subject: `Two-step sign-in is off for your ${v.product} account`,
+      lines: [
+        v.byAdmin
+          ? `An administrator removed the authenticator app and recovery codes of your ${v.product} account.`
+          : `The authenticator app and recovery codes of your ${v.product} account were just removed.`,
+        'Signing in now asks only for your password. If you did not ask for this, reset your password now and contact support.',
+      ],
+    }),
+    recovery_codes_regenerated: (v) => ({
+      subject: `New recovery codes for your ${v.product} account`,
+      lines: [
+        `New recovery codes were just made for your ${v.product} account; the old ones no longer work.`,
+        'If you did not do this, reset your password now and contact support.',
+      ],
+    }),
+    recovery_code_used: (v) => ({
+      subject: `A recovery code was used to sign in to ${v.product}`,
+      lines: [
+        `Someone signed in to your ${v.product} account with one of its recovery codes. ${v.left} unused codes are left.`,
+        'If it was not you, reset your password and make new recovery codes now.',
       ],
     }),
   },
@@ -112,8 +150,38 @@ const COPY: Record<MailLocale, Record<MailKind, (v: MailVariables) => Copy>> = {
     sign_in_locked: (v) => ({
       subject: `Вход в учётную запись ${v.product} приостановлен`,
       lines: [
-        `Для вашей учётной записи ${v.product} было введено много неверных паролей, поэтому вход по паролю приостановлен на ${v.minutes} минут.`,
+        `Для вашей учётной записи ${v.product} было введено много неверных паролей (или кодов второго фактора), поэтому вход приостановлен на ${v.minutes} минут.`,
         'Если это были вы, подождите или сбросьте пароль: ссылка для сброса работает и во время паузы. Если это были не вы, пароль устоял; подумайте о том, чтобы его сменить.',
+      ],
+    }),
+    mfa_enabled: (v) => ({
+      subject: `Двухэтапный вход в ${v.product} включён`,
+      lines: [
+        `К вашей учётной записи ${v.product} только что подключено приложение-аутентификатор: теперь при входе нужен и его код.`,
+        'Если это были не вы, сбросьте пароль и свяжитесь с поддержкой.',
+      ],
+    }),
+    mfa_removed: (v) => ({
+      subject: `Двухэтапный вход в ${v.product} выключен`,
+      lines: [
+        v.byAdmin
+          ? `Администратор удалил приложение-аутентификатор и резервные коды вашей учётной записи ${v.product}.`
+          : `Приложение-аутентификатор и резервные коды вашей учётной записи ${v.product} только что удалены.`,
+        'Теперь для входа нужен только пароль. Если вы этого не просили, сбросьте пароль и свяжитесь с поддержкой.',
+      ],
+    }),
+    recovery_codes_regenerated: (v) => ({
+      subject: `Новые резервные коды для ${v.product}`,
+      lines: [
+        `Для вашей учётной записи ${v.product} только что созданы новые резервные коды; старые больше не действуют.`,
+        'Если это были не вы, сбросьте пароль и свяжитесь с поддержкой.',
+      ],
+    }),
+    recovery_code_used: (v) => ({
+      subject: `Для входа в ${v.product} использован резервный код`,
+      lines: [
+        `В вашу учётную запись ${v.product} вошли с одним из резервных кодов. Неиспользованных кодов осталось: ${v.left}.`,
+        'Если это были не вы, сбросьте пароль и сразу создайте новые резервные коды.',
       ],
     }),
   },

@@ -173,7 +173,11 @@ export class OAuthService {
         throw new CallbackFailure('provider_error', (error as Error).message)
       }
       const user = await this.resolveAccount(provider.id, profile, client)
-      const step = this.deps.accounts.signInStep(user, { kind: 'provider', provider: provider.id })
+      // A second factor is asked for at the exchange (completeSignIn), like after a password.
+      const step = await this.deps.accounts.signInStep(user, {
+        kind: 'provider',
+        provider: provider.id,
+      })
       if (step.kind === 'refused') {
         await this.deps.accounts.audit('login_failed', user.id, client, {
           reason: step.problem.code,

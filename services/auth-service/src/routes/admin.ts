@@ -9,17 +9,22 @@ import type { SigningKeyRecord } from '@authpair/db'
 import { auditClientOf } from '@authpair/db/fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
+import type { AuthConfig } from '../config.js'
 import { keyStatus } from '../keys/key-store.js'
 import { sessionUser } from '../plugins/app/authentication.js'
 
 const bearer = [{ bearerAuth: [] }]
+/** 403 covers forbidden, mfa_enrollment_required and mfa_required (MFA_REQUIRED_ROLES). */
 const denied = { 401: ProblemSchema, 403: ProblemSchema }
 
 /**
  * /admin/auth/*: key management and session revocation. Role admin, on a live session; the
  * gateway also limits /admin/ to ADMIN_ALLOW_IPS.
  */
-const adminRoutes: FastifyPluginAsyncZod<{ now: () => Date }> = async (fastify, { now }) => {
+const adminRoutes: FastifyPluginAsyncZod<{ config: AuthConfig; now: () => Date }> = async (
+  fastify,
+  { now },
+) => {
   fastify.addHook('preHandler', fastify.requireAdmin)
 
   const view = (key: SigningKeyRecord): SigningKey => ({
@@ -87,6 +92,34 @@ const adminRoutes: FastifyPluginAsyncZod<{ now: () => Date }> = async (fastify, 
         count,
         actor_id: sessionUser(request).userId,
       })
+      return reply.code(204).send(null)
+    },
+  )
+
+  fastify.delete(
+    '/admin/auth/users/:id/mfa',
+    {
+      schema: {
+        tags: ['admin'],
+        summary:
+          'Remove a user’s second factors (authenticator and recovery codes); the user is mailed',
+        security: bearer,
+        params: UserIdParamsSchema,
+        response: {
+          204: z.null(),
+          400: ProblemSchema,
+          404: ProblemSchema,
+          409: ProblemSchema,
+          ...denied,
+        },
+      },
+    },
+    async (request, reply) => {
+      await fastify.mfa.removeByAdmin(
+        request.params.id,
+        sessionUser(request).userId,
+        auditClientOf(request),
+      )
       return reply.code(204).send(null)
     },
   )

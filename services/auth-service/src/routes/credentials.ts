@@ -1,6 +1,7 @@
 import {
   LoginBodySchema,
   LogoutBodySchema,
+  MfaRequiredProblemSchema,
   ProblemSchema,
   RefreshBodySchema,
   RegisterBodySchema,
@@ -46,14 +47,15 @@ const credentialRoutes: FastifyPluginAsyncZod = async (fastify) => {
       preHandler: [fastify.limits.loginPerIp],
       schema: {
         tags: ['credentials'],
-        summary: 'Sign in with email and password; returns a token pair',
+        summary:
+          'Sign in with email and password; returns a token pair, or 403 mfa_required with an mfa_token',
         querystring: TokenDeliveryQuerySchema,
         body: LoginBodySchema,
         response: {
           200: TokenPairSchema,
           400: ProblemSchema,
           401: ProblemSchema,
-          403: ProblemSchema,
+          403: MfaRequiredProblemSchema,
           429: ProblemSchema,
         },
       },

@@ -1,5 +1,6 @@
 import {
   IdentityListSchema,
+  MfaRequiredProblemSchema,
   OAuthAuthorizeQuerySchema,
   OAuthCallbackQuerySchema,
   OAuthExchangeBodySchema,
@@ -87,7 +88,7 @@ const oauthRoutes: FastifyPluginAsyncZod<{ config: AuthConfig }> = async (fastif
           'Trade the one-time login code from the callback (and the PKCE code_verifier) for a token pair',
         querystring: TokenDeliveryQuerySchema,
         body: OAuthExchangeBodySchema,
-        response: { 200: TokenPairSchema, 400: ProblemSchema, 403: ProblemSchema },
+        response: { 200: TokenPairSchema, 400: ProblemSchema, 403: MfaRequiredProblemSchema },
       },
     },
     async (request, reply) => {

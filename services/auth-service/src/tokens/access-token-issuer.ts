@@ -6,6 +6,8 @@ export interface AccessTokenSubject {
   userId: string
   sessionId: string
   role: string
+  /** RFC 8176 authentication method references of the session's sign-in; omitted when empty. */
+  amr: readonly string[]
 }
 
 /** What a client-credentials token says: the client itself, its granted scopes, one audience. */
@@ -30,7 +32,7 @@ export interface AccessTokenIssuerOptions {
 
 /**
  * Access tokens per RFC 9068: header `typ: at+jwt` and the signing key's `kid`; claims iss, aud,
- * sub, exp, iat, jti, plus sid (the session, for revocation) and role. Signed with the key the
+ * sub, exp, iat, jti, plus sid (the session, for revocation), role and amr (RFC 8176). Signed with the key the
  * KeyStore says is active now.
  */
 export class AccessTokenIssuer {
@@ -39,10 +41,14 @@ export class AccessTokenIssuer {
     private readonly options: AccessTokenIssuerOptions,
   ) {}
 
-  /** A user's token: sid (the session, for revocation) and role. */
+  /** A user's token: sid (the session, for revocation), role, and amr (how they signed in). */
   issue(subject: AccessTokenSubject): Promise<IssuedAccessToken> {
     return this.sign(
-      { sid: subject.sessionId, role: subject.role },
+      {
+        sid: subject.sessionId,
+        role: subject.role,
+        ...(subject.amr.length > 0 ? { amr: [...subject.amr] } : {}),
+      },
       subject.userId,
       this.options.audience,
     )
@@ -62,7 +68,7 @@ export class AccessTokenIssuer {
   }
 
   private async sign(
-    claims: Record<string, string>,
+    claims: Record<string, string | string[]>,
     sub: string,
     audience: string,
   ): Promise<IssuedAccessToken> {

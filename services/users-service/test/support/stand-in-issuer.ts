@@ -24,6 +24,8 @@ export interface StandInIssuer {
     sessionId: string
     role: string
     scope?: string
+    /** RFC 8176 values, as the auth-service records how the session signed in. */
+    amr?: string[]
   }): Promise<string>
   /**
    * A client token (client-credentials grant) for `clientId` with `scope` (space-separated;
@@ -106,9 +108,14 @@ export async function startStandInIssuer(options: {
   return {
     kid,
     jwksUrl: `http://127.0.0.1:${port}/auth/.well-known/jwks.json`,
-    accessToken({ userId, sessionId, role, scope }) {
+    accessToken({ userId, sessionId, role, scope, amr }) {
       const iat = Math.floor(Date.now() / 1000)
-      return new SignJWT({ sid: sessionId, role, ...(scope !== undefined ? { scope } : {}) })
+      return new SignJWT({
+        sid: sessionId,
+        role,
+        ...(scope !== undefined ? { scope } : {}),
+        ...(amr !== undefined ? { amr } : {}),
+      })
         .setProtectedHeader({ alg: 'RS256', kid, typ: 'at+jwt' })
         .setIssuer(options.issuer)
         .setAudience(options.audience)

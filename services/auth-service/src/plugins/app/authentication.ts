@@ -1,4 +1,4 @@
-import { sessionAuthorizes } from '@authpair/accounts'
+import { adminAccessProblem, sessionAuthorizes } from '@authpair/accounts'
 import { JwtVerifyError, type UserToken, type VerifiedToken } from '@authpair/jwt-verify'
 import { jwtVerifyPlugin } from '@authpair/jwt-verify/fastify'
 import { HttpProblem } from '@authpair/service-kit'
@@ -17,6 +17,8 @@ declare module 'fastify' {
     /**
      * preHandler: authenticateSession, then role admin as the database says now, not as the
      * token said when it was issued (SECURITY.md T9): a demoted admin loses admin routes at once.
+     * MFA_REQUIRED_ROLES: 403 mfa_enrollment_required without a second factor, 403
+     * mfa_required for a token issued without it (adminAccessProblem, @authpair/accounts).
      */
     requireAdmin: preHandlerAsyncHookHandler
   }
@@ -62,12 +64,15 @@ export default fp<{ config: AuthConfig; now: () => Date }>(
       await sessionIsLive(request)
     } as preHandlerAsyncHookHandler)
 
+    const policy = { requiredRoles: config.MFA_REQUIRED_ROLES }
     fastify.decorate('requireAdmin', async function (this: unknown, request, reply) {
       await fastify.authenticateSession.call(fastify, request, reply)
-      const account = await fastify.db.users.findById(sessionUser(request).userId)
-      if (account?.role !== 'admin' || !account.isActive) {
-        throw new HttpProblem(403, 'forbidden', 'This needs the admin role.')
-      }
+      const who = sessionUser(request)
+      const account = await fastify.db.users.findById(who.userId)
+      // The admin API's rule, shared with the users-service: role admin now, and for a role in
+      // MFA_REQUIRED_ROLES a second factor on and used by this token (amr has mfa).
+      const problem = await adminAccessProblem(fastify.db, account, who, policy)
+      if (problem) throw problem
     } as preHandlerAsyncHookHandler)
   },
   { name: 'authentication', dependencies: ['database', 'signing-keys'], fastify: '5.x' },

@@ -4,6 +4,7 @@ import type { AuthConfig } from '../../config.js'
 import { resolveKeyEncryptionKey } from '../../keys/key-encryption.js'
 import { KeyStore } from '../../keys/key-store.js'
 import { MailSeal } from '../../mail/mail-seal.js'
+import { TotpSecretSeal } from '../../mfa/totp-secret-seal.js'
 import { deriveCookieKey } from '../../oauth/state-cookie.js'
 import { AccessTokenIssuer } from '../../tokens/access-token-issuer.js'
 
@@ -17,6 +18,8 @@ declare module 'fastify' {
     cookieKey: Buffer
     /** Seals and opens outbox mail bodies; its key is derived from the key-encryption key. */
     mailSeal: MailSeal
+    /** Seals and opens TOTP secrets with the key-encryption key (like the signing keys). */
+    totpSecretSeal: TotpSecretSeal
   }
 }
 
@@ -42,6 +45,7 @@ export default fp<SigningKeysOptions>(
     fastify.decorate('keys', store)
     fastify.decorate('cookieKey', deriveCookieKey(kek.key))
     fastify.decorate('mailSeal', new MailSeal(kek.key))
+    fastify.decorate('totpSecretSeal', new TotpSecretSeal(kek.key))
     fastify.decorate('rotateSigningKey', () =>
       store.rotate({
         // Every verifier's cached JWKS and every replica's key list is refreshed before the

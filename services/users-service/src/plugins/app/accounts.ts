@@ -1,4 +1,4 @@
-import { AccountRules, AuditTrail, type Clock } from '@authpair/accounts'
+import { AccountRules, AuditTrail, adminAccessProblem, type Clock } from '@authpair/accounts'
 import type { UserRecord } from '@authpair/db'
 import { type PasswordHasher, passwordHasherFromConfig } from '@authpair/passwords'
 import { HttpProblem } from '@authpair/service-kit'
@@ -18,7 +18,10 @@ declare module 'fastify' {
      * an active account → request.account.
      */
     requireAccount: preHandlerAsyncHookHandler
-    /** preHandler: requireAccount, then role admin as the database says now (not the token). */
+    /**
+     * preHandler: requireAccount, then role admin as the database says now (not the token);
+     * MFA_REQUIRED_ROLES as in the auth-service (adminAccessProblem, @authpair/accounts).
+     */
     requireAdmin: preHandlerAsyncHookHandler
     passwordHasher: PasswordHasher
     /** The account rules both services share (packages/accounts). */
@@ -68,11 +71,20 @@ export default fp<{ config: UsersConfig; now: Clock }>(
       request.account = account
     }
     fastify.decorate('requireAccount', requireAccount as preHandlerAsyncHookHandler)
+    const policy = { requiredRoles: config.MFA_REQUIRED_ROLES }
     fastify.decorate('requireAdmin', async function (this: unknown, request, reply) {
       await requireAccount(request, reply)
-      if (request.account?.role !== 'admin') {
-        throw new HttpProblem(403, 'forbidden', 'This needs the admin role.')
-      }
+      // The admin API's rule, shared with the auth-service: role admin now, and for a role in
+      // MFA_REQUIRED_ROLES a second factor on and used by this token (amr has mfa).
+      const who = request.user
+      const amr = who?.kind === 'user' ? who.amr : []
+      const problem = await adminAccessProblem(
+        fastify.db,
+        request.account ?? undefined,
+        { amr },
+        policy,
+      )
+      if (problem) throw problem
     } as preHandlerAsyncHookHandler)
   },
   {
