@@ -334,6 +334,19 @@ async function main(): Promise<void> {
       target: 0.9,
       note: `cached: ${verifyRates.cached.toFixed(0)}/s`,
     })
+    // The same, following the revocation feed (every verification checks the revoked set).
+    rows.push({
+      scenario: 'verify+revocation',
+      requestsPerSecond: verifyRates.withRevocations,
+      p50Ms: undefined,
+      p99Ms: undefined,
+      errors: 0,
+      baseline: verifyRates.uncached,
+      baselineName: 'verify without the feed',
+      ratio: verifyRates.withRevocations / verifyRates.uncached,
+      target: 0.95,
+      note: `${verifyRates.revocationEntries} revocations in the set`,
+    })
 
     // The gateway: nginx (same template as production) in front of `me` and in front of the
     // bare route; what it adds per request in front of `me` must stay within 1.2x of what it
@@ -513,19 +526,38 @@ async function verifierRates(authUrl: string, token: string, seconds: number) {
     issuer: 'http://localhost:8080',
     audience: 'authpair-api',
   }
-  const measure = async (cacheMaxEntries: number) => {
-    const verifier = createVerifier({ ...options, cacheMaxEntries })
-    await verifier.verify(token) // loads the JWKS
-    const deadline = performance.now() + Math.max(1, seconds / 2) * 1000
-    const started = performance.now()
-    let n = 0
-    while (performance.now() < deadline) {
-      await verifier.verify(token)
-      n++
+  const measure = async (cacheMaxEntries: number, followFeed = false) => {
+    const verifier = createVerifier({
+      ...options,
+      cacheMaxEntries,
+      ...(followFeed ? { revocation: { url: `${authUrl}/revocations` } } : {}),
+    })
+    try {
+      await verifier.revocations?.ready
+      await verifier.verify(token) // loads the JWKS
+      const deadline = performance.now() + Math.max(1, seconds / 2) * 1000
+      const started = performance.now()
+      let n = 0
+      while (performance.now() < deadline) {
+        await verifier.verify(token)
+        n++
+      }
+      return {
+        rate: n / ((performance.now() - started) / 1000),
+        revocations: verifier.revocations?.status().entries ?? 0,
+      }
+    } finally {
+      verifier.close()
     }
-    return n / ((performance.now() - started) / 1000)
   }
-  return { uncached: await measure(0), cached: await measure(10_000) }
+  const uncached = await measure(0)
+  const withFeed = await measure(0, true)
+  return {
+    uncached: uncached.rate,
+    cached: (await measure(10_000)).rate,
+    withRevocations: withFeed.rate,
+    revocationEntries: withFeed.revocations,
+  }
 }
 
 async function gatewayOverhead(

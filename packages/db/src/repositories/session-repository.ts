@@ -45,7 +45,11 @@ export function decideRotation(
   if (token.rotatedAt !== null) {
     // RFC 9700 §4.14.2: a rotated refresh token used again means it leaked, unless it is the
     // client retrying a refresh whose response it lost, moments ago.
-    if (now - token.rotatedAt.getTime() < input.reuseLeewayMs) {
+    // `now` was read before this rotation waited for the row lock, so a concurrent rotation
+    // can have stamped rotatedAt after it: that is no time at all, not a negative one (which
+    // would pass even a leeway of 0 and let both concurrent refreshes win).
+    const elapsed = Math.max(0, now - token.rotatedAt.getTime())
+    if (elapsed < input.reuseLeewayMs) {
       return { action: 'rotate', supersedeLiveTokens: true, expiresAt }
     }
     return { action: 'revoke_for_reuse' }
