@@ -37,6 +37,7 @@ describe('a session the auth-service starts', () => {
       role: 'user',
       created_at: expect.any(String),
       providers: [],
+      mfa_enabled: false,
     })
     expect(res.body).not.toContain('password')
   })
