@@ -138,8 +138,12 @@ export async function startPair(
         .sign(key.privateKey)
     },
     async close() {
-      await users.close()
+      // The auth-service first: the users-service's verifier has a long poll open to it (the
+      // revocation feed), which the auth-service's close answers. Closed first, the verifier
+      // could leave a connection opened but never used, which the auth-service's server then
+      // waits out (headersTimeout, 60 s) before it can close.
       await auth.close()
+      await users.close()
       await database.drop()
       rmSync(dataDir, { recursive: true, force: true })
     },
