@@ -462,7 +462,7 @@ export class AccountService {
     client: ClientContext,
     factor: FirstFactor,
   ): Promise<TokenPair> {
-    const via = factor.kind === 'password' ? 'password' : factor.provider
+    const via = factor.kind === 'provider' ? factor.provider : factor.kind
     const step = await this.signInStep(user, factor)
     if (step.kind === 'refused') {
       await this.audit('login_failed', user.id, client, { reason: step.problem.code, via })
@@ -520,7 +520,7 @@ export class AccountService {
       user,
       { kind: 'password' },
       { requireEmailVerification: this.deps.config.REQUIRE_EMAIL_VERIFICATION },
-      { totp: false },
+      { totp: false, passkeys: 0 },
     )
     if (step.kind === 'refused') {
       await this.audit('login_failed', user.id, client, {
