@@ -316,6 +316,23 @@ describe('managing passkeys', () => {
   })
 })
 
+describe('an account claimed by its address', () => {
+  it('loses the passkeys added before the owner proved the address (pre-registration)', async () => {
+    const a = await withPasskey()
+    const user = await t.app.db.users.findById(a.userId)
+    if (!user) throw new Error('no user')
+    const client = { ip: '127.0.0.1', userAgent: 'vitest', requestId: 'claim' }
+    await t.app.accounts.claimAccount({ ...user, emailVerified: false }, 'password_reset', client)
+    expect(await t.app.db.passkeys.countForUser(a.userId)).toBe(0)
+    const claimed = (await t.app.db.auditEvents.listForUser(a.userId, 50)).find(
+      (e) => e.type === 'account_claimed',
+    )
+    expect(JSON.parse(claimed?.data ?? '{}')).toMatchObject({ passkeys_removed: 1 })
+    const res = await loginVerify(a.authenticator.assert(await loginOptions()))
+    expect([res.status, res.body.code]).toEqual([401, 'invalid_passkey'])
+  })
+})
+
 describe('the admin API with a passkey', () => {
   it('lets an admin whose factor is a passkey in after a passkey sign-in, not a password one', async () => {
     const a = await withPasskey()

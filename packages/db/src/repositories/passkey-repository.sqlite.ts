@@ -62,6 +62,14 @@ export class SqlitePasskeyRepository implements PasskeyRepository {
     return rows.length > 0
   }
 
+  async deleteAllForUser(userId: string): Promise<number> {
+    const rows = await this.db
+      .delete(passkeys)
+      .where(eq(passkeys.userId, userId))
+      .returning({ id: passkeys.id })
+    return rows.length
+  }
+
   async recordUse(id: string, use: PasskeyUse): Promise<boolean> {
     const rows = await this.db
       .update(passkeys)

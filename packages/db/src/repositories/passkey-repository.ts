@@ -26,6 +26,8 @@ export interface PasskeyRepository {
   rename(userId: string, id: string, name: string): Promise<PasskeyRecord | undefined>
   /** Deletes the user's own passkey; false when the user has none with this id. */
   delete(userId: string, id: string): Promise<boolean>
+  /** Deletes every passkey of the user (an account claimed by its address's owner); how many. */
+  deleteAllForUser(userId: string): Promise<number>
   /**
    * Records a sign-in with the passkey: the new counter, backup state and last use, only while
    * the stored counter is still `previousSignCount` (false otherwise: a concurrent use won).
