@@ -93,6 +93,9 @@ export const PasskeyRegisterVerifyBodySchema = z
   .meta({ id: 'PasskeyRegisterVerifyBody' })
 export type PasskeyRegisterVerifyBody = z.infer<typeof PasskeyRegisterVerifyBodySchema>
 
+/** A passkey's id in a path: `/auth/passkeys/{id}`. */
+export const PasskeyIdParamsSchema = z.object({ id: z.string().min(1).max(64) })
+
 export const PasskeyRenameBodySchema = z
   .strictObject({ name: PasskeyNameSchema })
   .meta({ id: 'PasskeyRenameBody' })

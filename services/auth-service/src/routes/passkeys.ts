@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import {
   PasskeyCreatedSchema,
   PasskeyCreationOptionsSchema,
+  PasskeyIdParamsSchema,
   PasskeyListSchema,
   PasskeyLoginOptionsBodySchema,
   PasskeyLoginVerifyBodySchema,
@@ -22,7 +23,6 @@ import { sessionUser } from '../plugins/app/authentication.js'
 const bearer = [{ bearerAuth: [] }]
 /** A challenge and a token pair must never be cached. */
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' }
-const PasskeyIdParamsSchema = z.object({ id: z.string().min(1).max(64) })
 
 /**
  * The example page (examples/passkeys: HTML and one script, no inline code): registers and
