@@ -10,20 +10,29 @@
 import { decodeJwt } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTestApp, manualClock, type TestApp } from './helper.js'
+import { type SmtpSink, startSmtpSink } from './support/smtp-sink.js'
 import { SoftAuthenticator } from './support/soft-authenticator.js'
 
 const ORIGIN = 'http://localhost:8080'
 const RP_ID = 'localhost'
 const clock = manualClock()
 let t: TestApp
+let smtp: SmtpSink
 beforeAll(async () => {
+  smtp = await startSmtpSink()
   t = await buildTestApp(
-    { ISSUER: ORIGIN, MFA_REQUIRED_ROLES: 'admin', RECENT_LOGIN_SECONDS: '300' },
+    {
+      ISSUER: ORIGIN,
+      MFA_REQUIRED_ROLES: 'admin',
+      RECENT_LOGIN_SECONDS: '300',
+      SMTP_URL: smtp.url,
+    },
     { now: clock.now },
   )
 })
 afterAll(async () => {
   await t?.close()
+  await smtp?.stop()
 })
 
 const PASSWORD = 'amber-quartz-meadow-58'
@@ -305,6 +314,23 @@ describe('managing passkeys', () => {
     expect(await auditTypes(a.userId)).toContain('passkey_removed')
     const res = await loginVerify(a.authenticator.assert(await loginOptions()))
     expect([res.status, res.body.code]).toEqual([401, 'invalid_passkey'])
+  })
+
+  it('mails the owner when a passkey is added and when one is removed', async () => {
+    const a = await withPasskey()
+    const fresh = await api('POST', '/auth/login', { email: a.email, password: PASSWORD })
+    const token = fresh.body.access_token
+    expect((await api('DELETE', `/auth/passkeys/${a.passkeyId}`, undefined, token)).status).toBe(
+      204,
+    )
+    // The verification mail of the registration, then the two notices.
+    const subjects = (await smtp.waitFor(3, a.email)).map((m) => m.subject)
+    expect(subjects).toEqual(
+      expect.arrayContaining([
+        'A passkey was added to your authpair account',
+        'A passkey was removed from your authpair account',
+      ]),
+    )
   })
 
   it('never deletes the last way to sign in (409 last_sign_in_method)', async () => {

@@ -114,6 +114,7 @@ export class PasskeyService {
     response: RegistrationResponseJSON,
     name: string | undefined,
     client: ClientContext,
+    acceptLanguage?: string,
   ): Promise<Passkey> {
     const now = this.deps.now()
     const challenge = await this.takeChallenge(response.response.clientDataJSON, 'registration')
@@ -154,6 +155,14 @@ export class PasskeyService {
       throw error
     }
     await this.deps.accounts.audit('passkey_added', userId, client, { passkey_id: row.id })
+    const user = await this.deps.db.users.findById(userId)
+    if (user)
+      await this.deps.accounts.notify(
+        'passkey_added',
+        user,
+        { passkeyName: row.name },
+        acceptLanguage,
+      )
     return toPasskey({ ...row, lastUsedAt: null })
   }
 
@@ -165,14 +174,27 @@ export class PasskeyService {
   }
 
   /** Deletes one of the user's passkeys: a recent sign-in needed, never the last way in. */
-  async remove(userId: string, sessionId: string, id: string, client: ClientContext) {
+  async remove(
+    userId: string,
+    sessionId: string,
+    id: string,
+    client: ClientContext,
+    acceptLanguage?: string,
+  ) {
     await this.assertRecentSignIn(sessionId, 'delete a passkey')
     const user = await this.deps.db.users.findById(userId)
-    if (!user || !(await this.deps.db.passkeys.findForUser(userId, id))) throw notFound()
+    const passkey = await this.deps.db.passkeys.findForUser(userId, id)
+    if (!user || !passkey) throw notFound()
     const last = lastSignInMethodProblem(await signInMethodsOf(this.deps.db, user))
     if (last) throw last
     if (!(await this.deps.db.passkeys.delete(userId, id))) throw notFound()
     await this.deps.accounts.audit('passkey_removed', userId, client, { passkey_id: id })
+    await this.deps.accounts.notify(
+      'passkey_removed',
+      user,
+      { passkeyName: passkey.name },
+      acceptLanguage,
+    )
   }
 
   /**

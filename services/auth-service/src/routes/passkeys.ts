@@ -89,6 +89,7 @@ const passkeyRoutes: FastifyPluginAsyncZod<{ config: AuthConfig }> = async (
         response,
         name,
         auditClientOf(request),
+        request.headers['accept-language'],
       )
       return reply.code(201).send({ passkey })
     },
@@ -161,6 +162,7 @@ const passkeyRoutes: FastifyPluginAsyncZod<{ config: AuthConfig }> = async (
         who.sessionId,
         request.params.id,
         auditClientOf(request),
+        request.headers['accept-language'],
       )
       return reply.code(204).send(null)
     },
