@@ -112,6 +112,11 @@ describe('passkeys in Chromium', () => {
     expect(res.status).toBe(200)
     expect(res.headers.get('content-security-policy')).toContain("script-src 'self'")
     expect(await res.text()).toMatch(/<script type="module" src="passkeys.js"><\/script>/)
+    const script = await fetch(`${origin}/auth/passkeys/example/passkeys.js`)
+    expect(script.headers.get('content-type')).toMatch(/^text\/javascript/)
+    const bare = await fetch(`${origin}/auth/passkeys/example`, { redirect: 'manual' })
+    expect([bare.status, bare.headers.get('location')]).toEqual([302, '/auth/passkeys/example/'])
+    expect((await fetch(`${origin}/auth/passkeys/example/..%2Fpackage.json`)).status).toBe(404)
   })
 
   it('registers a passkey from the page after a password sign-in', async ({ skip }) => {

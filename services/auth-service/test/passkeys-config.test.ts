@@ -1,7 +1,11 @@
-/** The relying party's configuration is checked at start-up (loadAuthConfig), not in a browser. */
+/**
+ * The relying party's configuration is checked at start-up (loadAuthConfig), not in a browser;
+ * the example page exists only outside production.
+ */
 import { describe, expect, it } from 'vitest'
 import { loadAuthConfig } from '../src/config.js'
 import { relyingPartyOf } from '../src/passkeys/relying-party.js'
+import { buildTestApp } from './helper.js'
 
 const base = { NODE_ENV: 'test', ISSUER: 'https://auth.example.com' }
 
@@ -51,6 +55,24 @@ describe('the WebAuthn relying party', () => {
       expect(() => loadAuthConfig({ ...base, WEBAUTHN_ORIGINS: origin })).toThrow(
         /WEBAUTHN_ORIGINS/,
       )
+    }
+  })
+})
+
+describe('the example page', () => {
+  it('is not served in production', async () => {
+    const prod = await buildTestApp({ NODE_ENV: 'production', SMTP_URL: 'smtp://127.0.0.1:9' })
+    try {
+      const res = await prod.app.inject({ method: 'GET', url: '/auth/passkeys/example/' })
+      expect(res.statusCode).toBe(404)
+      const dev = await prod.app.inject({
+        method: 'POST',
+        url: '/auth/passkeys/login/options',
+        payload: {},
+      })
+      expect(dev.statusCode).toBe(200) // the API itself is there
+    } finally {
+      await prod.close()
     }
   })
 })

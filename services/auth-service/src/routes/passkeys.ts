@@ -216,6 +216,10 @@ const passkeyRoutes: FastifyPluginAsyncZod<{ config: AuthConfig }> = async (
       { schema: { hide: true, params: z.object({ file: z.string().max(32).optional() }) } },
       async (request, reply) => {
         const file = request.params.file ?? ''
+        // The page's script is a relative URL: the page must be read from the directory.
+        if (file === '' && !request.url.split('?')[0]?.endsWith('/')) {
+          return reply.redirect('/auth/passkeys/example/')
+        }
         const type = EXAMPLE_FILES[file]
         if (type === undefined) return reply.callNotFound()
         const body = await readFile(new URL(file || 'index.html', EXAMPLE_DIR))
