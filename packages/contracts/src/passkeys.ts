@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { EmailSchema } from './primitives.js'
+import { EmailSchema, IdSchema } from './primitives.js'
 
 /**
  * Passkeys (WebAuthn Level 3; design.md, "Passkeys"). Options and responses are the standard
@@ -94,7 +94,7 @@ export const PasskeyRegisterVerifyBodySchema = z
 export type PasskeyRegisterVerifyBody = z.infer<typeof PasskeyRegisterVerifyBodySchema>
 
 /** A passkey's id in a path: `/auth/passkeys/{id}`. */
-export const PasskeyIdParamsSchema = z.object({ id: z.string().min(1).max(64) })
+export const PasskeyIdParamsSchema = z.strictObject({ id: IdSchema })
 
 export const PasskeyRenameBodySchema = z
   .strictObject({ name: PasskeyNameSchema })
@@ -114,7 +114,7 @@ export const PasskeyLoginVerifyBodySchema = z
 
 export const PasskeySchema = z
   .object({
-    id: z.string(),
+    id: IdSchema,
     name: z.string(),
     created_at: z.string().describe('ISO 8601'),
     last_used_at: z.string().nullable().describe('ISO 8601; null until first used to sign in'),

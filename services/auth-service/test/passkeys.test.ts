@@ -299,6 +299,9 @@ describe('managing passkeys', () => {
     expect([mine.status, mine.body.name]).toEqual([200, 'Phone'])
     const theirs = await api('PATCH', `/auth/passkeys/${a.passkeyId}`, { name: 'x' }, b.token)
     expect(theirs.status).toBe(404)
+    // Not an id: refused before any query (a NUL byte is an error in PostgreSQL text).
+    const junk = await api('DELETE', '/auth/passkeys/%00', undefined, a.token)
+    expect([junk.status, junk.body.code]).toEqual([400, 'validation_failed'])
   })
 
   it('deletes with a recent sign-in; a deleted passkey no longer signs in', async () => {
