@@ -37,6 +37,8 @@ export type RealKind =
   | 'user-id:self'
   | 'user-id:unknown'
   | 'client-id:new'
+  | 'passkey-id:own'
+  | 'passkey-id:other'
   | 'cursor'
 
 /**
@@ -235,6 +237,10 @@ export class FuzzCredentials {
             { client: { ip: '127.0.0.1', userAgent: 'fuzz', requestId: 'fuzz' }, actorId: null },
           )
         ).client.id
+      case 'passkey-id:own':
+        return this.mintPasskey(subject.user.id)
+      case 'passkey-id:other':
+        return this.mintPasskey((await this.liveVictim()).id)
       case 'cursor':
         return this.cursors[value.pick % Math.max(1, this.cursors.length)]
     }
@@ -255,6 +261,28 @@ export class FuzzCredentials {
     this.spentRefresh.push(refreshToken)
     if (this.spentRefresh.length > 50) this.spentRefresh.shift()
     return refreshToken
+  }
+
+  /**
+   * A stored passkey of the user (as registration would leave it; no authenticator holds its
+   * key, and the fuzzer never signs in with it): real ids for /auth/passkeys/{id}, and with a
+   * second one the user's last-way-to-sign-in rule stays out of the answer's way.
+   */
+  private async mintPasskey(userId: string): Promise<string> {
+    const id = newId()
+    await this.db.passkeys.create({
+      id,
+      userId,
+      credentialId: randomBytes(16).toString('base64url'),
+      publicKey: randomBytes(77).toString('base64url'),
+      signCount: 0,
+      transports: 'internal',
+      backupEligible: false,
+      backedUp: false,
+      name: 'fuzzed',
+      createdAt: new Date(),
+    })
+    return id
   }
 
   private async issueOneTime(user: UserRecord, purpose: Purpose): Promise<string> {

@@ -238,6 +238,9 @@ function credentialValue(
       )
     }
     if (/client/.test(collection)) return pick(['client-id:new', 4], ['user-id:unknown', 1])
+    if (/passkey/.test(collection)) {
+      return pick(['passkey-id:own', 4], ['passkey-id:other', 1], ['user-id:unknown', 1])
+    }
     if (/user/.test(collection)) {
       return pick(['user-id:victim', 4], ['user-id:self', 1], ['user-id:unknown', 1])
     }

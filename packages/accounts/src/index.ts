@@ -22,6 +22,7 @@ export {
 } from './second-factor-policy.js'
 export {
   amrOfFirstFactor,
+  amrOfPasskey,
   amrWithSecondFactor,
   type FirstFactor,
   nextSignInStep,
@@ -29,3 +30,8 @@ export {
   type SignInPolicy,
   type SignInStep,
 } from './sign-in.js'
+export {
+  lastSignInMethodProblem,
+  type SignInMethods,
+  signInMethodsOf,
+} from './sign-in-methods.js'

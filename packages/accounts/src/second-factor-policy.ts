@@ -5,8 +5,11 @@ import type { SecondFactorFacts } from './sign-in.js'
 
 /** Which second factors the account has on: what sign-in, profiles and the admin policy read. */
 export async function secondFactorsOf(db: Database, userId: string): Promise<SecondFactorFacts> {
-  const totp = await db.secondFactors.findTotp(userId)
-  return { totp: totp?.confirmedAt != null }
+  const [totp, passkeys] = await Promise.all([
+    db.secondFactors.findTotp(userId),
+    db.passkeys.countForUser(userId),
+  ])
+  return { totp: totp?.confirmedAt != null, passkeys }
 }
 
 /** MFA_REQUIRED_ROLES: the roles that must use a second factor where the policy applies. */
@@ -32,11 +35,12 @@ export async function adminAccessProblem(
     return new HttpProblem(403, 'forbidden', 'This needs the admin role.')
   }
   if (!policy.requiredRoles.includes(account.role as Role)) return undefined
-  if (!(await secondFactorsOf(db, account.id)).totp) {
+  const factors = await secondFactorsOf(db, account.id)
+  if (!factors.totp && factors.passkeys === 0) {
     return new HttpProblem(
       403,
       'mfa_enrollment_required',
-      'Your role must use a second factor: set up an authenticator app (POST /auth/mfa/totp/setup), then sign in again.',
+      'Your role must use a second factor: set up an authenticator app (POST /auth/mfa/totp/setup) or a passkey (POST /auth/passkeys/register/options), then sign in again with it.',
     )
   }
   if (!token.amr.includes('mfa')) {

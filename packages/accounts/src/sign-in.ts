@@ -3,7 +3,15 @@ import type { UserRecord } from '@authpair/db'
 import { HttpProblem } from '@authpair/service-kit'
 
 /** How the user has proven who they are so far. */
-export type FirstFactor = { kind: 'password' } | { kind: 'provider'; provider: ProviderId }
+export type FirstFactor =
+  | { kind: 'password' }
+  | { kind: 'provider'; provider: ProviderId }
+  /**
+   * A passkey whose assertion verified with user verification (the server requires it): a
+   * possession factor unlocked by a biometric or PIN, so two factors at once. `synced`: backup
+   * eligible (a multi-device passkey, kept in software by a password manager).
+   */
+  | { kind: 'passkey'; synced: boolean }
 
 /**
  * What a sign-in needs after its first factor: complete, refused, or a second factor (the
@@ -25,6 +33,8 @@ export interface SignInPolicy {
 export interface SecondFactorFacts {
   /** A confirmed authenticator app; its recovery codes stand in for it. */
   totp: boolean
+  /** Passkeys registered: each is a factor on its own, used to sign in, never as a step. */
+  passkeys: number
 }
 
 /**
@@ -34,7 +44,7 @@ export interface SecondFactorFacts {
  */
 export function nextSignInStep(
   user: UserRecord,
-  _factor: FirstFactor,
+  factor: FirstFactor,
   policy: SignInPolicy,
   factors: SecondFactorFacts,
 ): SignInStep {
@@ -54,6 +64,9 @@ export function nextSignInStep(
       ),
     }
   }
+  // A passkey sign-in already is multi-factor (possession plus user verification): asking it
+  // for the authenticator app too would add nothing (design.md, Passkeys).
+  if (factor.kind === 'passkey') return { kind: 'complete' }
   if (factors.totp) return { kind: 'second_factor', methods: ['totp', 'recovery_code'] }
   return { kind: 'complete' }
 }
@@ -64,7 +77,18 @@ export function nextSignInStep(
  * names, and what the provider itself checked is not ours to claim).
  */
 export function amrOfFirstFactor(factor: FirstFactor): string[] {
+  if (factor.kind === 'passkey') return amrOfPasskey(factor.synced)
   return factor.kind === 'password' ? ['pwd'] : ['fed']
+}
+
+/**
+ * A passkey sign-in (RFC 8176 §2): `hwk` for a device-bound key, `swk` for a synced one (backup
+ * eligible: its private key lives in a password manager's software), plus `mfa`, since the
+ * server requires user verification (a biometric or PIN unlocked the key): what
+ * adminAccessProblem accepts as a second factor used.
+ */
+export function amrOfPasskey(synced: boolean): string[] {
+  return [synced ? 'swk' : 'hwk', 'mfa']
 }
 
 /**

@@ -7,7 +7,14 @@ import { createTestDatabase, type TestDatabase } from '@authpair/db/testing'
 import { PasswordHasher } from '@authpair/passwords'
 import { MemoryRateLimitStore, RateLimit } from '@authpair/service-kit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { AccountRules, AuditTrail, adminAccessProblem, profileOf } from '../src/index.js'
+import {
+  AccountRules,
+  AuditTrail,
+  adminAccessProblem,
+  lastSignInMethodProblem,
+  profileOf,
+  signInMethodsOf,
+} from '../src/index.js'
 
 let testDb: TestDatabase
 let db: Database
@@ -174,5 +181,45 @@ describe('the admin API and MFA_REQUIRED_ROLES', () => {
     const without = await adminAccessProblem(db, admin, passwordOnly, policy)
     expect(without).toMatchObject({ status: 403, code: 'mfa_required' })
     expect(await adminAccessProblem(db, admin, withMfa, policy)).toBeUndefined()
+  })
+})
+
+describe('passkeys and the account rules', () => {
+  const policy = { requiredRoles: ['admin' as const] }
+  const passkeyRow = (userId: string) => ({
+    id: `pk-${userId}`,
+    userId,
+    credentialId: `cred-${userId}`,
+    publicKey: 'pk',
+    signCount: 0,
+    backupEligible: false,
+    backedUp: false,
+    name: 'Key',
+    createdAt: now,
+  })
+
+  it('lets an admin whose only factor is a passkey in with a passkey sign-in (hwk, mfa)', async () => {
+    const admin = await rules.createUser({ email: 'passkey-admin@example.com', role: 'admin' })
+    await db.passkeys.create(passkeyRow(admin.id))
+    expect(await adminAccessProblem(db, admin, { amr: ['hwk', 'mfa'] }, policy)).toBeUndefined()
+    const password = await adminAccessProblem(db, admin, { amr: ['pwd'] }, policy)
+    expect(password?.code).toBe('mfa_required')
+  })
+
+  it('refuses to remove the last way to sign in, counting passkeys', async () => {
+    const user = await rules.createUser({ email: 'passkey-only@example.com' })
+    await db.passkeys.create(passkeyRow(user.id))
+    const withoutPassword = { ...user, passwordHash: null }
+    const methods = await signInMethodsOf(db, withoutPassword)
+    expect(methods).toEqual({ password: false, identities: 0, passkeys: 1 })
+    expect(lastSignInMethodProblem(methods)).toMatchObject({
+      status: 409,
+      code: 'last_sign_in_method',
+    })
+    expect(lastSignInMethodProblem({ ...methods, password: true })).toBeUndefined()
+    expect(lastSignInMethodProblem({ ...methods, passkeys: 2 })).toBeUndefined()
+    expect(lastSignInMethodProblem({ password: false, identities: 1, passkeys: 0 })?.code).toBe(
+      'last_sign_in_method',
+    )
   })
 })

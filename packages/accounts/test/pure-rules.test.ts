@@ -97,12 +97,13 @@ describe('which account a provider identity reaches (pre-hijacked accounts)', ()
 describe('the next step of a sign-in', () => {
   const strict = { requireEmailVerification: true }
   const lax = { requireEmailVerification: false }
-  const none = { totp: false }
-  const totp = { totp: true }
+  const none = { totp: false, passkeys: 0 }
+  const totp = { totp: true, passkeys: 1 }
   const factors = [
     { kind: 'password' as const },
     { kind: 'provider' as const, provider: 'github' as const },
   ]
+  const passkey = { kind: 'passkey' as const, synced: true }
 
   it('refuses a disabled account and (when required) an unverified address, whichever the factor', () => {
     for (const factor of factors) {
@@ -115,6 +116,14 @@ describe('the next step of a sign-in', () => {
       })
       expect(nextSignInStep(user(), factor, strict, none)).toEqual({ kind: 'complete' })
     }
+    const disabled = nextSignInStep(user({ isActive: false }), passkey, lax, totp)
+    expect(disabled.kind === 'refused' && disabled.problem.code).toBe('account_disabled')
+    const unverified = nextSignInStep(user({ emailVerified: false }), passkey, strict, totp)
+    expect(unverified.kind === 'refused' && unverified.problem.code).toBe('email_not_verified')
+  })
+
+  it('never asks a passkey sign-in for the authenticator app: it is two factors already', () => {
+    expect(nextSignInStep(user(), passkey, strict, totp)).toEqual({ kind: 'complete' })
   })
 
   it('asks an account with an authenticator for its second factor, whichever the first', () => {
@@ -134,6 +143,8 @@ describe('the next step of a sign-in', () => {
     expect(amrOfFirstFactor({ kind: 'provider', provider: 'google' })).toEqual(['fed'])
     expect(amrWithSecondFactor(['pwd'])).toEqual(['pwd', 'otp', 'mfa'])
     expect(amrWithSecondFactor(['fed'])).toEqual(['fed', 'otp', 'mfa'])
+    expect(amrOfFirstFactor({ kind: 'passkey', synced: true })).toEqual(['swk', 'mfa'])
+    expect(amrOfFirstFactor({ kind: 'passkey', synced: false })).toEqual(['hwk', 'mfa'])
   })
 })
 

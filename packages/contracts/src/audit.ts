@@ -28,6 +28,12 @@ export const AUDIT_EVENT_TYPES = [
   'mfa_removed',
   'recovery_code_used',
   'recovery_codes_regenerated',
+  // passkeys (a sign-in with one is login_succeeded with via passkey)
+  'passkey_added',
+  'passkey_renamed',
+  'passkey_removed',
+  'passkey_sign_in_failed',
+  'passkey_counter_regressed',
   // passwords
   'password_reset_requested',
   'password_reset',

@@ -33,6 +33,9 @@ export const ERROR_CODES = [
   'mfa_enrollment_required',
   'mfa_already_enabled',
   'mfa_not_enabled',
+  // passkeys: a WebAuthn response that does not verify (bad signature, origin, RP ID, flags,
+  // an unknown credential, a used or expired challenge, a sign count going backwards)
+  'invalid_passkey',
   // registration and passwords
   'email_taken',
   'password_rejected',

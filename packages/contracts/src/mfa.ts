@@ -50,7 +50,7 @@ export type MfaVerifyBody = z.infer<typeof MfaVerifyBodySchema>
 export const MfaStatusSchema = z
   .object({
     totp: z.boolean().describe('a confirmed authenticator app'),
-    passkeys: z.number().int().describe('passkeys registered (none until passkeys exist)'),
+    passkeys: z.number().int().describe('passkeys registered'),
     recovery_codes_left: z.number().int(),
   })
   .meta({ id: 'MfaStatus' })

@@ -10,6 +10,7 @@ import { PgClientRepository } from './repositories/client-repository.pg.js'
 import { PgEmailOutboxRepository } from './repositories/email-outbox-repository.pg.js'
 import { PgIdentityRepository } from './repositories/identity-repository.pg.js'
 import { PgOneTimeTokenRepository } from './repositories/one-time-token-repository.pg.js'
+import { PgPasskeyRepository } from './repositories/passkey-repository.pg.js'
 import { PgRevocationRepository } from './repositories/revocation-repository.pg.js'
 import { PgSecondFactorRepository } from './repositories/second-factor-repository.pg.js'
 import { PgSessionRepository } from './repositories/session-repository.pg.js'
@@ -138,6 +139,7 @@ export function openPostgres(url: string, options: DatabaseOptions = {}): Databa
     clients: repository(new PgClientRepository(db)),
     revocations: repository(new PgRevocationRepository(db)),
     secondFactors: repository(new PgSecondFactorRepository(db)),
+    passkeys: repository(new PgPasskeyRepository(db)),
     async ping() {
       try {
         await guard(async () => {

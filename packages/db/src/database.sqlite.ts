@@ -11,6 +11,7 @@ import { SqliteClientRepository } from './repositories/client-repository.sqlite.
 import { SqliteEmailOutboxRepository } from './repositories/email-outbox-repository.sqlite.js'
 import { SqliteIdentityRepository } from './repositories/identity-repository.sqlite.js'
 import { SqliteOneTimeTokenRepository } from './repositories/one-time-token-repository.sqlite.js'
+import { SqlitePasskeyRepository } from './repositories/passkey-repository.sqlite.js'
 import { SqliteRevocationRepository } from './repositories/revocation-repository.sqlite.js'
 import { SqliteSecondFactorRepository } from './repositories/second-factor-repository.sqlite.js'
 import { SqliteSessionRepository } from './repositories/session-repository.sqlite.js'
@@ -73,6 +74,7 @@ export function openSqlite(path: string, options: DatabaseOptions = {}): Databas
     clients: translatingErrors(new SqliteClientRepository(db), translate),
     revocations: translatingErrors(new SqliteRevocationRepository(db), translate),
     secondFactors: translatingErrors(new SqliteSecondFactorRepository(db), translate),
+    passkeys: translatingErrors(new SqlitePasskeyRepository(db), translate),
     async ping() {
       handle.prepare('select 1').get()
     },

@@ -3,6 +3,7 @@ import type { ClientRepository } from './repositories/client-repository.js'
 import type { EmailOutboxRepository } from './repositories/email-outbox-repository.js'
 import type { IdentityRepository } from './repositories/identity-repository.js'
 import type { OneTimeTokenRepository } from './repositories/one-time-token-repository.js'
+import type { PasskeyRepository } from './repositories/passkey-repository.js'
 import type { RevocationRepository } from './repositories/revocation-repository.js'
 import type { SecondFactorRepository } from './repositories/second-factor-repository.js'
 import type { SessionRepository } from './repositories/session-repository.js'
@@ -29,6 +30,8 @@ export interface Database {
   readonly revocations: RevocationRepository
   /** The authenticator app and recovery codes of each user. */
   readonly secondFactors: SecondFactorRepository
+  /** Each user's passkeys and the WebAuthn challenges in flight. */
+  readonly passkeys: PasskeyRepository
   /** Resolves when the database answers a trivial query; rejects with the reason otherwise. */
   ping(): Promise<void>
   /** Closes the pool (PostgreSQL) or the file handle (SQLite). Idempotent. */

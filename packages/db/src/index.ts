@@ -32,6 +32,7 @@ export type {
   NewEmailOutbox,
   NewIdentity,
   NewOneTimeToken,
+  NewPasskey,
   NewRecoveryCode,
   NewRefreshToken,
   NewRevocation,
@@ -40,6 +41,7 @@ export type {
   NewTotpFactor,
   NewUser,
   OneTimeTokenRecord,
+  PasskeyRecord,
   RecoveryCodeRecord,
   RefreshTokenRecord,
   RevocationRecord,
@@ -47,6 +49,8 @@ export type {
   SigningKeyRecord,
   TotpFactorRecord,
   UserRecord,
+  WebauthnChallengeRecord,
+  WebauthnPurpose,
 } from './records.js'
 export type { AuditEventRepository } from './repositories/audit-event-repository.js'
 export type { ClientPatch, ClientRepository } from './repositories/client-repository.js'
@@ -59,6 +63,7 @@ export type {
   OneTimePurpose,
   OneTimeTokenRepository,
 } from './repositories/one-time-token-repository.js'
+export type { PasskeyRepository, PasskeyUse } from './repositories/passkey-repository.js'
 export type {
   RevocationKind,
   RevocationRepository,

@@ -32,3 +32,10 @@ export type TotpFactorRecord = typeof pg.totpFactors.$inferSelect
 export type NewTotpFactor = typeof pg.totpFactors.$inferInsert
 export type RecoveryCodeRecord = typeof pg.recoveryCodes.$inferSelect
 export type NewRecoveryCode = typeof pg.recoveryCodes.$inferInsert
+export type PasskeyRecord = typeof pg.passkeys.$inferSelect
+export type NewPasskey = typeof pg.passkeys.$inferInsert
+/** A WebAuthn challenge; `purpose` is 'registration' or 'authentication' (WebauthnPurpose). */
+export type WebauthnChallengeRecord = Omit<typeof pg.webauthnChallenges.$inferSelect, 'purpose'> & {
+  purpose: WebauthnPurpose
+}
+export type WebauthnPurpose = 'registration' | 'authentication'

@@ -13,6 +13,7 @@ import clients from './plugins/app/clients.js'
 import mail from './plugins/app/mail.js'
 import mfa from './plugins/app/mfa.js'
 import oauth from './plugins/app/oauth.js'
+import passkeys from './plugins/app/passkeys.js'
 import rateLimits from './plugins/app/rate-limits.js'
 import revocations from './plugins/app/revocations.js'
 import signingKeys from './plugins/app/signing-keys.js'
@@ -23,6 +24,7 @@ import credentialRoutes from './routes/credentials.js'
 import emailRoutes from './routes/email.js'
 import mfaRoutes from './routes/mfa.js'
 import oauthRoutes from './routes/oauth.js'
+import passkeyRoutes from './routes/passkeys.js'
 import revocationRoutes from './routes/revocations.js'
 import sessionRoutes from './routes/sessions.js'
 import tokenRoutes from './routes/token.js'
@@ -63,6 +65,7 @@ export const authApp: FastifyPluginAsync<AuthAppOptions> = async (fastify, optio
   await fastify.register(rateLimits, { config })
   await fastify.register(accounts, { config, now })
   await fastify.register(mfa, { config, now })
+  await fastify.register(passkeys, { config, now })
   await fastify.register(authentication, { config, now })
   await fastify.register(clients, { config, now })
   await fastify.register(mail, { config, now })
@@ -87,6 +90,7 @@ export const authApp: FastifyPluginAsync<AuthAppOptions> = async (fastify, optio
   await fastify.register(sessionRoutes)
   await fastify.register(emailRoutes)
   await fastify.register(mfaRoutes)
+  await fastify.register(passkeyRoutes, { config })
   await fastify.register(oauthRoutes, { config })
   await fastify.register(adminRoutes, { config, now })
   await fastify.register(adminClientRoutes)
@@ -124,5 +128,6 @@ export type {} from './plugins/app/clients.js'
 export type {} from './plugins/app/mail.js'
 export type {} from './plugins/app/mfa.js'
 export type {} from './plugins/app/oauth.js'
+export type {} from './plugins/app/passkeys.js'
 export type {} from './plugins/app/rate-limits.js'
 export type {} from './plugins/app/signing-keys.js'

@@ -16,6 +16,7 @@ import {
   rateLimitConfigShape,
 } from '@authpair/service-kit'
 import { z } from 'zod'
+import { webauthnProblems } from './passkeys/relying-party.js'
 
 const KEY_ENCRYPTION_KEY = z
   .string()
@@ -196,6 +197,22 @@ export const AuthConfigSchema = z
      * most this many seconds old, else 401 recent_login_required.
      */
     RECENT_LOGIN_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+    /**
+     * The WebAuthn relying party id passkeys are bound to: a host name (no scheme, no port).
+     * Default: the host of ISSUER. Must be the host of each WEBAUTHN_ORIGINS entry or a
+     * registrable suffix of it (checked at start-up); changing it orphans every passkey.
+     */
+    WEBAUTHN_RP_ID: z
+      .string()
+      .regex(/^[a-z0-9.-]+$/i, 'must be a host name (no scheme, port or path)')
+      .optional(),
+    /** The relying party's name, as the browser's passkey prompt shows it. Default PRODUCT_NAME. */
+    WEBAUTHN_RP_NAME: z.string().min(1).max(64).optional(),
+    /**
+     * Origins (scheme://host[:port]) a passkey ceremony may come from, comma separated: the
+     * pages that call navigator.credentials. Default: the origin of ISSUER.
+     */
+    WEBAUTHN_ORIGINS: listSchema('').transform((list) => list.filter(Boolean)),
 
     ...rateLimitConfigShape,
     /** Logins per client address per minute, whatever the account. */
@@ -246,6 +263,7 @@ export const AuthConfigSchema = z
         message: 'is required in production (mail would otherwise only reach the log)',
       })
     }
+    for (const problem of webauthnProblems(config)) ctx.addIssue({ code: 'custom', ...problem })
     if (config.NODE_ENV === 'production' && !config.KEY_ENCRYPTION_KEY) {
       ctx.addIssue({
         code: 'custom',

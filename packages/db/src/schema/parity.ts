@@ -28,6 +28,8 @@ export const schemaParity = {
   revocations: true satisfies Same<'revocations'>,
   totpFactors: true satisfies Same<'totpFactors'>,
   recoveryCodes: true satisfies Same<'recoveryCodes'>,
+  passkeys: true satisfies Same<'passkeys'>,
+  webauthnChallenges: true satisfies Same<'webauthnChallenges'>,
 } as const
 
 /** The table names both schemas export, in creation order. */

@@ -198,7 +198,7 @@ export class AccountService {
    * reset link) while the account's own address was unverified: whoever made the account never
    * proved it, and may be an attacker who pre-registered the victim's address. So everything
    * that was added before the proof goes: the password (for a provider's proof; a reset sets
-   * a new one), every linked identity, every outstanding link and login code, every session.
+   * a new one), every linked identity, every passkey, every outstanding link and login code, every session.
    * The address is then verified, and the owner is told in an audited event and a mail.
    *
    * The order closes the doors before the rooms: credentials first (no new session can start
@@ -218,6 +218,8 @@ export class AccountService {
       updatedAt: now,
     })
     const identitiesRemoved = await db.identities.deleteAllForUser(user.id)
+    // A passkey added before the proof is a way back in for whoever pre-registered the address.
+    const passkeysRemoved = await db.passkeys.deleteAllForUser(user.id)
     await db.oneTimeTokens.voidForUser(
       user.id,
       ['password_reset', 'email_verify', 'oauth_login'],
@@ -231,11 +233,13 @@ export class AccountService {
       via,
       password_removed: passwordRemoved,
       identities_removed: identitiesRemoved,
+      // Only when there were any: the event reads as before for accounts without passkeys.
+      ...(passkeysRemoved > 0 ? { passkeys_removed: passkeysRemoved } : {}),
       sessions_revoked: sessionsRevoked,
     })
     // A reset mails its own notice; this one says what went when something the owner may not
     // have known about did.
-    if (user.email && (passwordRemoved || identitiesRemoved > 0)) {
+    if (user.email && (passwordRemoved || identitiesRemoved > 0 || passkeysRemoved > 0)) {
       await db.emailOutbox.enqueue(
         this.mail('account_claimed', user, user.email, undefined, {
           provider: via === 'password_reset' ? undefined : PROVIDER_NAMES[via],
@@ -462,7 +466,7 @@ export class AccountService {
     client: ClientContext,
     factor: FirstFactor,
   ): Promise<TokenPair> {
-    const via = factor.kind === 'password' ? 'password' : factor.provider
+    const via = factor.kind === 'provider' ? factor.provider : factor.kind
     const step = await this.signInStep(user, factor)
     if (step.kind === 'refused') {
       await this.audit('login_failed', user.id, client, { reason: step.problem.code, via })
@@ -520,7 +524,7 @@ export class AccountService {
       user,
       { kind: 'password' },
       { requireEmailVerification: this.deps.config.REQUIRE_EMAIL_VERIFICATION },
-      { totp: false },
+      { totp: false, passkeys: 0 },
     )
     if (step.kind === 'refused') {
       await this.audit('login_failed', user.id, client, {

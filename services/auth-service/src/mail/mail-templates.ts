@@ -13,6 +13,8 @@ export type MailKind =
   | 'mfa_removed'
   | 'recovery_codes_regenerated'
   | 'recovery_code_used'
+  | 'passkey_added'
+  | 'passkey_removed'
 
 export interface RenderedMail {
   subject: string
@@ -32,6 +34,8 @@ export interface MailVariables {
   left?: number
   /** An admin made the change, not the user (mfa_removed). */
   byAdmin?: boolean
+  /** The passkey's name, as its owner named it (passkey_added, passkey_removed). */
+  passkeyName?: string
 }
 
 const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
@@ -79,6 +83,20 @@ const COPY: Record<MailLocale, Record<MailKind, (v: MailVariables) => Copy>> = {
       lines: [
         `There were many wrong passwords (or second-factor codes) for your ${v.product} account, so sign-in is paused for ${v.minutes} minutes.`,
         'If it was you, wait, or reset your password: a reset link works during the pause. If it was not you, your password held; consider changing it.',
+      ],
+    }),
+    passkey_added: (v) => ({
+      subject: `A passkey was added to your ${v.product} account`,
+      lines: [
+        `A passkey named “${v.passkeyName}” was just added to your ${v.product} account: it can sign in without your password.`,
+        'If you did not do this, reset your password now, delete the passkey, and contact support.',
+      ],
+    }),
+    passkey_removed: (v) => ({
+      subject: `A passkey was removed from your ${v.product} account`,
+      lines: [
+        `The passkey named “${v.passkeyName}” was just removed from your ${v.product} account.`,
+        'If you did not do this, reset your password now and contact support.',
       ],
     }),
     mfa_enabled: (v) => ({
@@ -152,6 +170,20 @@ const COPY: Record<MailLocale, Record<MailKind, (v: MailVariables) => Copy>> = {
       lines: [
         `Для вашей учётной записи ${v.product} было введено много неверных паролей (или кодов второго фактора), поэтому вход приостановлен на ${v.minutes} минут.`,
         'Если это были вы, подождите или сбросьте пароль: ссылка для сброса работает и во время паузы. Если это были не вы, пароль устоял; подумайте о том, чтобы его сменить.',
+      ],
+    }),
+    passkey_added: (v) => ({
+      subject: `К учётной записи ${v.product} добавлен ключ доступа`,
+      lines: [
+        `К вашей учётной записи ${v.product} только что добавлен ключ доступа «${v.passkeyName}»: с ним можно войти без пароля.`,
+        'Если это были не вы, сбросьте пароль, удалите ключ и свяжитесь с поддержкой.',
+      ],
+    }),
+    passkey_removed: (v) => ({
+      subject: `Из учётной записи ${v.product} удалён ключ доступа`,
+      lines: [
+        `Ключ доступа «${v.passkeyName}» только что удалён из вашей учётной записи ${v.product}.`,
+        'Если это были не вы, сбросьте пароль и свяжитесь с поддержкой.',
       ],
     }),
     mfa_enabled: (v) => ({

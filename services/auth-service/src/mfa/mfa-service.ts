@@ -47,7 +47,7 @@ export class MfaService {
     const totp = await this.deps.db.secondFactors.findTotp(userId)
     return {
       totp: totp?.confirmedAt != null,
-      passkeys: 0,
+      passkeys: await this.deps.db.passkeys.countForUser(userId),
       recovery_codes_left: await this.deps.db.secondFactors.countUnusedRecoveryCodes(userId),
     }
   }

@@ -1,5 +1,11 @@
 import { timingSafeEqual } from 'node:crypto'
-import { type AccountRules, decideFederatedAccount, normalizeEmail } from '@authpair/accounts'
+import {
+  type AccountRules,
+  decideFederatedAccount,
+  lastSignInMethodProblem,
+  normalizeEmail,
+  signInMethodsOf,
+} from '@authpair/accounts'
 import type { IdentityList, TokenPair } from '@authpair/contracts'
 import { type Database, newId, UniqueViolationError, type UserRecord } from '@authpair/db'
 import { HttpProblem } from '@authpair/service-kit'
@@ -267,13 +273,8 @@ export class OAuthService {
     if (!user || !rows.some((r) => r.provider === provider)) {
       throw new HttpProblem(404, 'not_found', `No ${provider} identity is linked.`)
     }
-    if (!user.passwordHash && rows.length === 1) {
-      throw new HttpProblem(
-        409,
-        'last_sign_in_method',
-        'This is your only way to sign in: set a password first.',
-      )
-    }
+    const last = lastSignInMethodProblem(await signInMethodsOf(this.deps.db, user))
+    if (last) throw last
     await this.deps.db.identities.delete(userId, provider)
     await this.deps.accounts.audit('identity_unlinked', userId, client, { provider })
   }

@@ -1,0 +1,98 @@
+/**
+ * A passkey from end to end: in headless Chromium with the DevTools protocol's virtual
+ * authenticator, a user signs in with a password on the auth-service's example page, adds a
+ * passkey, signs out, signs in with it usernameless, and the access token that sign-in gave
+ * reaches GET /users/me on the users-service (which verifies it through the auth-service's
+ * JWKS). The auth-service runs at http://localhost:<port> (WebAuthn needs a secure context).
+ * Skipped loudly without Chromium unless REQUIRE_BROWSER=1 (CI).
+ */
+import { existsSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { decodeJwt } from 'jose'
+import { type Browser, chromium } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { PASSWORD, type Pair, startPair } from './helper.js'
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+let pair: Pair | undefined
+let browser: Browser | undefined
+let origin = ''
+let skipReason: string | undefined
+
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  await new Promise((resolve) => server.close(resolve))
+  if (address === null || typeof address === 'string') throw new Error('no port')
+  return address.port
+}
+
+beforeAll(async () => {
+  skipReason = existsSync(CHROMIUM)
+    ? undefined
+    : `no Chromium at ${CHROMIUM} (apt-get install chromium)`
+  if (skipReason) {
+    if (process.env.REQUIRE_BROWSER === '1') {
+      throw new Error(`the browser suite is required: ${skipReason}`)
+    }
+    console.warn(`\n!!! SKIPPED: the browser (passkeys end to end) suite: ${skipReason}\n`)
+    return
+  }
+  const port = await freePort()
+  origin = `http://localhost:${port}`
+  pair = await startPair({ ISSUER: origin }, { authEnv: { ISSUER: origin }, authPort: port })
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--host-resolver-rules=MAP localhost 127.0.0.1'],
+  })
+}, 120_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await pair?.close()
+})
+
+describe('a passkey sign-in in Chromium', () => {
+  it('gives a token that reaches GET /users/me', async ({ skip }) => {
+    if (skipReason || !pair || !browser) return skip()
+    const { email, userId } = await pair.userWithToken()
+    const page = await browser.newPage()
+    const cdp = await page.context().newCDPSession(page)
+    await cdp.send('WebAuthn.enable')
+    await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: {
+        protocol: 'ctap2',
+        transport: 'internal',
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
+    })
+    const waitFor = (text: RegExp) =>
+      page.locator('#status', { hasText: text }).waitFor({ timeout: 15_000 })
+    await page.goto(`${origin}/auth/passkeys/example/`)
+    await page.fill('#email', email)
+    await page.fill('#password', PASSWORD)
+    await page.click('#password-sign-in')
+    await waitFor(/^signed in \(password\)$/)
+    await page.click('#register')
+    await waitFor(/^passkey added$|^error/)
+    expect(await page.textContent('#status')).toBe('passkey added')
+    await page.click('#sign-out')
+    await waitFor(/^signed out$/)
+    await page.click('#passkey-sign-in')
+    await waitFor(/^signed in \(passkey\)$|^error/)
+    expect(await page.textContent('#status')).toBe('signed in (passkey)')
+    const token = JSON.parse((await page.textContent('#result')) ?? '{}').access_token
+    expect(decodeJwt(token).amr).toContain('mfa')
+    const me = await pair.users.inject({
+      method: 'GET',
+      url: '/users/me',
+      headers: { authorization: `Bearer ${token}` },
+    })
+    expect(me.statusCode).toBe(200)
+    expect(me.json().id).toBe(userId)
+  })
+})
