@@ -46,8 +46,6 @@ export interface PairOptions {
   authEnv?: Record<string, string>
   /** Fastify onRoute hooks per service (test instrumentation, e.g. counting handler calls). */
   onRoute?: { auth?: onRouteHookHandler; users?: onRouteHookHandler }
-  /** The auth-service's port; default any free one (0). A suite that names it in ISSUER sets it. */
-  authPort?: number
 }
 
 export async function startPair(
@@ -83,7 +81,7 @@ export async function startPair(
     config: authConfig,
     ...(options.onRoute?.auth ? { onRoute: options.onRoute.auth } : {}),
   })
-  const authUrl = await auth.listen({ host: '127.0.0.1', port: options.authPort ?? 0 })
+  const authUrl = await auth.listen({ host: '127.0.0.1', port: 0 })
   const users = await buildUsersApp({
     config: loadUsersConfig({
       NODE_ENV: 'test',

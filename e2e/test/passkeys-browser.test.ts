@@ -3,11 +3,14 @@
  * authenticator, a user signs in with a password on the auth-service's example page, adds a
  * passkey, signs out, signs in with it usernameless, and the access token that sign-in gave
  * reaches GET /users/me on the users-service (which verifies it through the auth-service's
- * JWKS). The auth-service runs at http://localhost:<port> (WebAuthn needs a secure context).
+ * JWKS). Everything goes through the development gateway (`pnpm start`'s stand-in for nginx) at
+ * http://localhost:<port>, the issuer's origin (WebAuthn needs a secure context).
  * Skipped loudly without Chromium unless REQUIRE_BROWSER=1 (CI).
  */
 import { existsSync } from 'node:fs'
-import { createServer } from 'node:net'
+import { buildGateway } from '@authpair/launcher/gateway'
+import { freePort } from '@authpair/service-kit/testing'
+import type { FastifyInstance } from 'fastify'
 import { decodeJwt } from 'jose'
 import { type Browser, chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -15,18 +18,11 @@ import { PASSWORD, type Pair, startPair } from './helper.js'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 let pair: Pair | undefined
+let gateway: FastifyInstance | undefined
 let browser: Browser | undefined
 let origin = ''
+let gatewayUrl = ''
 let skipReason: string | undefined
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise((resolve) => server.close(resolve))
-  if (address === null || typeof address === 'string') throw new Error('no port')
-  return address.port
-}
 
 beforeAll(async () => {
   skipReason = existsSync(CHROMIUM)
@@ -41,7 +37,15 @@ beforeAll(async () => {
   }
   const port = await freePort()
   origin = `http://localhost:${port}`
-  pair = await startPair({ ISSUER: origin }, { authEnv: { ISSUER: origin }, authPort: port })
+  gatewayUrl = `http://127.0.0.1:${port}`
+  pair = await startPair({ ISSUER: origin }, { authEnv: { ISSUER: origin } })
+  const usersUrl = await pair.users.listen({ host: '127.0.0.1', port: 0 })
+  gateway = await buildGateway({
+    authUpstream: pair.authUrl,
+    usersUpstream: usersUrl,
+    adminAllowIps: ['127.0.0.1'],
+  })
+  await gateway.listen({ host: '127.0.0.1', port })
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--host-resolver-rules=MAP localhost 127.0.0.1'],
@@ -50,10 +54,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close()
+  await gateway?.close()
   await pair?.close()
 })
 
-describe('a passkey sign-in in Chromium', () => {
+describe('a passkey sign-in in Chromium, through the gateway', () => {
   it('gives a token that reaches GET /users/me', async ({ skip }) => {
     if (skipReason || !pair || !browser) return skip()
     const { email, userId } = await pair.userWithToken()
@@ -87,12 +92,10 @@ describe('a passkey sign-in in Chromium', () => {
     expect(await page.textContent('#status')).toBe('signed in (passkey)')
     const token = JSON.parse((await page.textContent('#result')) ?? '{}').access_token
     expect(decodeJwt(token).amr).toContain('mfa')
-    const me = await pair.users.inject({
-      method: 'GET',
-      url: '/users/me',
+    const me = await fetch(`${gatewayUrl}/users/me`, {
       headers: { authorization: `Bearer ${token}` },
     })
-    expect(me.statusCode).toBe(200)
-    expect(me.json().id).toBe(userId)
+    expect(me.status).toBe(200)
+    expect(((await me.json()) as { id: string }).id).toBe(userId)
   })
 })
