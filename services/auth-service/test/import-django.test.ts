@@ -3,20 +3,17 @@
  * the import runs as an operator runs it (a process), then every imported user signs in over
  * the API with the password Django hashed.
  */
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { UserRecord } from '@authpair/db'
 import { createTestDatabase, type TestDatabase, testDialect } from '@authpair/db/testing'
 import { decodeJwt } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTestApp, randomKek, type TestApp } from './helper.js'
 import { type DjangoDatabase, djangoAvailable, makeDjangoDatabase } from './support/django.js'
+import { runManage } from './support/manage.js'
 
-const manageJs = fileURLToPath(new URL('../dist/cli/manage.js', import.meta.url))
 const dialect = testDialect()
 const available = djangoAvailable('the import-django suite', dialect)
 const kek = randomKek()
@@ -36,31 +33,8 @@ afterAll(async () => {
 })
 
 async function manage(database: TestDatabase, args: string[]) {
-  const child = spawn(process.execPath, [manageJs, ...args], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      DATABASE_URL: database.url,
-      DATA_DIR: dataDir,
-      KEY_ENCRYPTION_KEY: kek,
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let out = ''
-  let err = ''
-  child.stdout.on('data', (c) => {
-    out += c
-  })
-  child.stderr.on('data', (c) => {
-    err += c
-  })
-  const [code] = await once(child, 'exit')
-  return {
-    code: code as number,
-    out,
-    err,
-    summary: out.split('\n').find((l) => /^created /.test(l)),
-  }
+  const run = await runManage({ databaseUrl: database.url, dataDir, kek }, args)
+  return { ...run, summary: run.out.split('\n').find((l) => /^created /.test(l)) }
 }
 
 async function freshDatabase(): Promise<TestDatabase> {

@@ -1,15 +1,12 @@
 /** `pnpm manage`, as an operator runs it: a real process, the password piped on stdin. */
-import { spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { createTestDatabase, type TestDatabase } from '@authpair/db/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTestApp, randomKek } from './helper.js'
+import { runManage } from './support/manage.js'
 
-const manageJs = fileURLToPath(new URL('../dist/cli/manage.js', import.meta.url))
 let database: TestDatabase
 let dataDir: string
 const kek = randomKek()
@@ -23,29 +20,8 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true })
 })
 
-async function manage(args: string[], stdin = '') {
-  const child = spawn(process.execPath, [manageJs, ...args], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      DATABASE_URL: database.url,
-      DATA_DIR: dataDir,
-      KEY_ENCRYPTION_KEY: kek,
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  })
-  let out = ''
-  let err = ''
-  child.stdout.on('data', (c) => {
-    out += c
-  })
-  child.stderr.on('data', (c) => {
-    err += c
-  })
-  child.stdin.end(stdin)
-  const [code] = await once(child, 'exit')
-  return { code: code as number, out, err }
-}
+const manage = (args: string[], stdin = '') =>
+  runManage({ databaseUrl: database.url, dataDir, kek }, args, stdin)
 
 describe('manage CLI', () => {
   it('creates an admin with the password read from stdin, who can then sign in as admin', async () => {
