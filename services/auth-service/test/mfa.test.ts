@@ -261,8 +261,11 @@ describe('signing in with a second factor', () => {
 
     const notice = 'A recovery code was used to sign in to authpair'
     await mailsTo(email, [notice])
+    // Delivery is asynchronous (the outbox): as long as mailsTo's wait, not expect.poll's 1 s.
     await expect
-      .poll(() => smtp.received.filter((m) => m.subject === notice && m.to === email).length)
+      .poll(() => smtp.received.filter((m) => m.subject === notice && m.to === email).length, {
+        timeout: 10_000,
+      })
       .toBe(2)
     const notices = smtp.received.filter((m) => m.subject === notice && m.to === email)
     expect(notices[0]?.text).toContain('9 unused codes are left')
