@@ -25,6 +25,18 @@ export class DatabaseUnavailableError extends Error {
   }
 }
 
+/**
+ * A text value the database cannot store: PostgreSQL refuses a NUL byte (SQLSTATE 22021) or a
+ * character its encoding lacks (22P05). Bad input, not a fault: callers answer 400.
+ */
+export class UnstorableTextError extends Error {
+  readonly code = 'unstorable_text'
+  constructor(options?: ErrorOptions) {
+    super('a text value holds a character the database cannot store', options)
+    this.name = 'UnstorableTextError'
+  }
+}
+
 /** The tables are missing: the migrations have not been applied to this database. */
 export class DatabaseNotMigratedError extends Error {
   readonly code = 'database_not_migrated'
@@ -38,6 +50,7 @@ export type DatabaseError =
   | UniqueViolationError
   | DatabaseUnavailableError
   | DatabaseNotMigratedError
+  | UnstorableTextError
 
 const PG_UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED',
@@ -76,6 +89,8 @@ export function translatePgError(error: unknown): unknown {
       return new UniqueViolationError(link.constraint_name as string | undefined, { cause: error })
     }
     if (link.code === '42P01') return new DatabaseNotMigratedError({ cause: error })
+    if (link.code === '22021' || link.code === '22P05')
+      return new UnstorableTextError({ cause: error })
     if (typeof link.code === 'string' && PG_UNAVAILABLE_CODES.has(link.code)) {
       return new DatabaseUnavailableError(`database unavailable (${link.code})`, { cause: error })
     }

@@ -18,6 +18,7 @@ export {
   DatabaseNotMigratedError,
   DatabaseUnavailableError,
   UniqueViolationError,
+  UnstorableTextError,
 } from './errors.js'
 export { newId } from './ids.js'
 export { MIGRATIONS_FOLDER, type MigrationResult, migrateDatabase } from './migrate.js'

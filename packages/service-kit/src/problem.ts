@@ -7,7 +7,7 @@ import {
   type Problem,
   type ProblemFieldError,
 } from '@authpair/contracts'
-import { DatabaseUnavailableError } from '@authpair/db'
+import { DatabaseUnavailableError, UnstorableTextError } from '@authpair/db'
 import { AuthHttpError } from '@authpair/jwt-verify/fastify'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
@@ -180,6 +180,15 @@ export function classifyError(error: FastifyError | Error): ClassifiedError {
       code: 'service_unavailable',
       detail: 'A dependency is unavailable; retry shortly.',
       headers: { 'retry-after': '5' },
+    }
+  }
+  // A NUL byte (or a character outside the encoding) in any text the request carried: the
+  // input's fault wherever it reached the database, so one answer here for every route.
+  if (error instanceof UnstorableTextError) {
+    return {
+      status: 400,
+      code: 'validation_failed',
+      detail: 'The request holds a character that cannot be stored (such as a NUL byte).',
     }
   }
   if (error instanceof AuthHttpError) {
