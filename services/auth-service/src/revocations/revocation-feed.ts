@@ -38,7 +38,7 @@ export class RevocationFeed {
   /** Entries after `after`; with none, waits up to `waitMs` (or until `signal` aborts) for some. */
   async read(after: number, waitMs: number, signal?: AbortSignal): Promise<FeedPage> {
     let page = await this.page(after)
-    if (page.entries.length === 0 && waitMs > 0 && !this.closed) {
+    if (page.entries.length === 0 && waitMs > 0 && !this.closed && !signal?.aborted) {
       await this.waitForNews(after, waitMs, signal)
       page = await this.page(after)
     }
