@@ -17,6 +17,7 @@ export {
   type CreateServerOptions,
   createServer,
 } from './create-server.js'
+export { decodeCursor, encodeCursor } from './cursor.js'
 export { type DocsOptions, docs } from './docs.js'
 export { type HealthOptions, health, type ReadinessCheck } from './health.js'
 export { type MetricsOptions, metrics } from './metrics.js'

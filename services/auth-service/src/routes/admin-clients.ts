@@ -10,7 +10,7 @@ import {
   ProblemSchema,
 } from '@authpair/contracts'
 import { auditClientOf } from '@authpair/db/fastify'
-import { HttpProblem } from '@authpair/service-kit'
+import { decodeCursor, encodeCursor, HttpProblem } from '@authpair/service-kit'
 import type { FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
@@ -18,19 +18,6 @@ import { sessionUser } from '../plugins/app/authentication.js'
 
 const bearer = [{ bearerAuth: [] }]
 const denied = { 401: ProblemSchema, 403: ProblemSchema }
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
-/** Cursors are opaque to clients: the last id of the page, base64url. */
-const encodeCursor = (id: string) => Buffer.from(id, 'utf8').toString('base64url')
-function decodeCursor(cursor: string): string {
-  const id = Buffer.from(cursor, 'base64url').toString('utf8')
-  if (!UUID.test(id)) {
-    throw new HttpProblem(400, 'validation_failed', 'The cursor is not valid.', {
-      errors: [{ path: 'query.cursor', message: 'is not a cursor this API returned' }],
-    })
-  }
-  return id
-}
 
 /**
  * /admin/clients: the clients of the client-credentials grant (internal services). Role admin,

@@ -10,26 +10,13 @@ import {
 } from '@authpair/contracts'
 import type { UserRecord } from '@authpair/db'
 import { auditClientOf } from '@authpair/db/fastify'
-import { HttpProblem } from '@authpair/service-kit'
+import { decodeCursor, encodeCursor, HttpProblem } from '@authpair/service-kit'
 import type { FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 
 const security = [{ bearerAuth: [] }]
 const denied = { 401: ProblemSchema, 403: ProblemSchema }
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
-/** Cursors are opaque to clients: the last id of the page, base64url. */
-const encodeCursor = (id: string) => Buffer.from(id, 'utf8').toString('base64url')
-function decodeCursor(cursor: string): string {
-  const id = Buffer.from(cursor, 'base64url').toString('utf8')
-  if (!UUID.test(id)) {
-    throw new HttpProblem(400, 'validation_failed', 'The cursor is not valid.', {
-      errors: [{ path: 'query.cursor', message: 'is not a cursor this API returned' }],
-    })
-  }
-  return id
-}
 
 /** /admin/users: role admin (as the database says now); the gateway also allowlists /admin/. */
 const adminUserRoutes: FastifyPluginAsyncZod = async (fastify) => {
