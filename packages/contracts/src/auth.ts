@@ -230,3 +230,4 @@ export type SigningKey = z.infer<typeof SigningKeySchema>
 export const SigningKeyListSchema = z
   .object({ items: z.array(SigningKeySchema) })
   .meta({ id: 'SigningKeyList' })
+export type SigningKeyList = z.infer<typeof SigningKeyListSchema>

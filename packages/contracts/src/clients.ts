@@ -38,6 +38,7 @@ export type ClientWithSecret = z.infer<typeof ClientWithSecretSchema>
 export const ClientSecretSchema = z
   .object({ client_secret: z.string().describe('shown once: only its hash is stored') })
   .meta({ id: 'ClientSecret' })
+export type ClientSecret = z.infer<typeof ClientSecretSchema>
 
 export const CreateClientBodySchema = z
   .strictObject({

@@ -165,6 +165,24 @@ describe('cookie mode', () => {
     expect(ok.status).toBe(200)
   })
 
+  it("accepts a cookie refresh from the issuer's own origin (the gateway's: the admin console)", async () => {
+    const { jar } = await signInWithCookie(await newUser())
+    const issuerOrigin = new URL(t.config.ISSUER).origin
+    expect(issuerOrigin).not.toBe(APP_ORIGIN)
+    const ok = await call('POST', '/auth/token/refresh?token_delivery=cookie', {
+      headers: { origin: issuerOrigin, 'x-requested-with': 'fetch', cookie: jar },
+    })
+    expect(ok.status).toBe(200)
+    // Only the origin: the same host on another port or scheme is another origin.
+    const other = new URL(issuerOrigin)
+    other.port = String(Number(other.port || 80) + 1)
+    const refused = await call('POST', '/auth/token/refresh?token_delivery=cookie', {
+      headers: { origin: other.origin, 'x-requested-with': 'fetch', cookie: jar },
+    })
+    expect(refused.status).toBe(403)
+    expect((await json(refused)).code).toBe('origin_not_allowed')
+  })
+
   it('answers 401 when the cookie is missing, and ignores a refresh token in the body', async () => {
     const email = await newUser()
     const pair = await json(

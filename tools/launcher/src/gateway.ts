@@ -2,8 +2,11 @@
  * The development gateway: the stand-in for nginx that `pnpm start` runs on one port. Same
  * routes as docs/design.md's gateway rules; the production gateway is nginx (nginx/).
  */
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import type { IncomingHttpHeaders } from 'node:http'
 import { isIP } from 'node:net'
+import { extname, join } from 'node:path'
+import { consoleDir as builtConsoleDir } from '@authpair/admin-console'
 import { genReqId, problemErrors, requestIdHeader, sendProblem } from '@authpair/service-kit'
 import proxy, { type FastifyHttpProxyOptions } from '@fastify/http-proxy'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
@@ -21,6 +24,8 @@ export interface GatewayOptions {
   /** Upstream response timeout, milliseconds. Default 30000. */
   upstreamTimeoutMs?: number
   logger?: boolean | { level: string }
+  /** The built admin console (apps/admin-console's dist). Default: that package's. */
+  consoleDir?: string
 }
 
 /** `::ffff:127.0.0.1` and `127.0.0.1` are the same client. */
@@ -34,6 +39,40 @@ const SECURITY_HEADERS = {
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
 } as const
+
+/**
+ * The admin console's pages: its own files and same-origin calls only, no inline script or
+ * style, no frames (nginx/authpair/console.conf sends the same).
+ */
+export const CONSOLE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
+  "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+}
+
+interface ConsoleFile {
+  body: Buffer
+  type: string
+}
+
+/** The console's files, read once: only these exact names are served (no path to traverse). */
+function readConsole(dir: string): { index?: ConsoleFile; assets: Map<string, ConsoleFile> } {
+  const assets = new Map<string, ConsoleFile>()
+  const file = (path: string): ConsoleFile => ({
+    body: readFileSync(path),
+    type: CONTENT_TYPES[extname(path)] ?? 'application/octet-stream',
+  })
+  if (!existsSync(join(dir, 'index.html'))) return { assets }
+  for (const name of readdirSync(join(dir, 'console'))) {
+    assets.set(name, file(join(dir, 'console', name)))
+  }
+  return { index: file(join(dir, 'index.html')), assets }
+}
 
 export async function buildGateway(options: GatewayOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -97,13 +136,41 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     },
   }
 
-  const routes: { prefix: string; upstream: string; admin?: boolean }[] = [
+  // The admin console: /admin/ and /admin/console/*, under the same allowlist; every other
+  // path under /admin/ is the users-service's admin API.
+  const consoleFiles = readConsole(options.consoleDir ?? builtConsoleDir)
+  const sendConsoleFile = (reply: FastifyReply, file: ConsoleFile | undefined) => {
+    if (!file) {
+      return sendProblem(
+        reply,
+        404,
+        'not_found',
+        'No such file (is the console built? pnpm build).',
+      )
+    }
+    return reply
+      .headers({ 'content-security-policy': CONSOLE_CSP, 'cache-control': 'no-cache' })
+      .type(file.type)
+      .send(file.body)
+  }
+  app.get('/admin', { preHandler: adminOnly }, async (_request, reply) => reply.redirect('/admin/'))
+  app.get('/admin/', { preHandler: adminOnly }, async (_request, reply) =>
+    sendConsoleFile(reply, consoleFiles.index),
+  )
+  app.get<{ Params: { '*': string } }>(
+    '/admin/console/*',
+    { preHandler: adminOnly },
+    async (request, reply) => sendConsoleFile(reply, consoleFiles.assets.get(request.params['*'])),
+  )
+
+  const routes: { prefix: string; upstream: string; admin?: boolean; routes?: string[] }[] = [
     { prefix: '/auth', upstream: options.authUpstream },
     { prefix: '/.well-known', upstream: options.authUpstream },
     { prefix: '/users', upstream: options.usersUpstream },
     { prefix: '/admin/auth', upstream: options.authUpstream, admin: true },
     { prefix: '/admin/clients', upstream: options.authUpstream, admin: true },
-    { prefix: '/admin', upstream: options.usersUpstream, admin: true },
+    // Not /admin itself nor /admin/: those are the console's.
+    { prefix: '/admin', upstream: options.usersUpstream, admin: true, routes: ['/*'] },
   ]
   for (const route of routes) {
     await app.register(proxy, {
@@ -113,6 +180,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
       http: { requestOptions: { timeout: options.upstreamTimeoutMs ?? 30_000 } },
       replyOptions,
       ...(route.admin ? { preHandler: adminOnly } : {}),
+      ...(route.routes ? { routes: route.routes } : {}),
     })
   }
 

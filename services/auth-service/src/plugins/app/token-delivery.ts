@@ -57,7 +57,9 @@ export default fp<{ config: AuthConfig }>(
     // refuse it from anything but HTTPS, so no plain-HTTP page can plant or overwrite it.
     const secure = config.NODE_ENV === 'production'
     const name = secure ? '__Secure-authpair_refresh' : 'authpair_refresh'
-    const allowedOrigins = new Set(config.CORS_ORIGINS)
+    // The issuer's own origin is the gateway's: pages served there (the admin console at
+    // /admin/) use cookie mode without being listed in CORS_ORIGINS.
+    const allowedOrigins = new Set([...config.CORS_ORIGINS, new URL(config.ISSUER).origin])
     const attributes: SerializeOptions = { httpOnly: true, sameSite: 'strict', secure }
 
     const setCookies = (reply: FastifyReply, value: string, maxAge: number) =>
@@ -93,7 +95,7 @@ export default fp<{ config: AuthConfig }>(
           throw new HttpProblem(
             403,
             'origin_not_allowed',
-            'Cookie mode: the request must come from an origin in CORS_ORIGINS.',
+            "Cookie mode: the request must come from the issuer's origin or one in CORS_ORIGINS.",
           )
         }
         if (request.headers[CSRF_HEADER] !== CSRF_HEADER_VALUE) {

@@ -1,0 +1,5 @@
+/**
+ * The built console (`pnpm build`): index.html, and console/ with the script and the styles.
+ * The development gateway serves it at /admin/; nginx's image copies the same files.
+ */
+export declare const consoleDir: string

@@ -1,0 +1,124 @@
+import { useState } from 'preact/hooks'
+import type { AuditEvent, AuditList } from '../admin-types.js'
+import { api } from '../api.js'
+import { Notice } from '../components/notice.js'
+import { useLoad } from '../components/use-load.js'
+import { formatTime, isoFromLocalInput } from '../format.js'
+import { hrefOf } from '../router.js'
+
+interface Filters {
+  user: string
+  type: string
+  since: string
+  until: string
+}
+
+/** The audit log: filters (user, event type, time), newest first, cursor paging. */
+export function AuditPage() {
+  const [filters, setFilters] = useState<Filters>({ user: '', type: '', since: '', until: '' })
+  const [cursors, setCursors] = useState<string[]>([])
+  const cursor = cursors[cursors.length - 1]
+  const list = useLoad(
+    () =>
+      api.get<AuditList>('/admin/audit', {
+        user: filters.user,
+        type: filters.type,
+        since: isoFromLocalInput(filters.since),
+        until: isoFromLocalInput(filters.until),
+        cursor,
+        limit: 50,
+      }),
+    JSON.stringify([filters, cursor]),
+  )
+
+  const search = (event: Event) => {
+    event.preventDefault()
+    const data = new FormData(event.currentTarget as HTMLFormElement)
+    const text = (name: string) => String(data.get(name) ?? '').trim()
+    setFilters({
+      user: text('user'),
+      type: text('type'),
+      since: text('since'),
+      until: text('until'),
+    })
+    setCursors([])
+  }
+
+  return (
+    <section aria-labelledby="audit-title">
+      <h1 id="audit-title">Audit log</h1>
+      <form class="filters" onSubmit={search}>
+        <div>
+          <label for="audit-user">User id</label>
+          <input id="audit-user" name="user" value={filters.user} />
+        </div>
+        <div>
+          <label for="audit-type">Event type</label>
+          <input id="audit-type" name="type" value={filters.type} placeholder="e.g. login_failed" />
+        </div>
+        <div>
+          <label for="audit-since">From</label>
+          <input id="audit-since" name="since" type="datetime-local" value={filters.since} />
+        </div>
+        <div>
+          <label for="audit-until">Until</label>
+          <input id="audit-until" name="until" type="datetime-local" value={filters.until} />
+        </div>
+        <button type="submit">Filter</button>
+      </form>
+      <Notice error={list.error} />
+      {list.data && <AuditTable events={list.data.items} showUser />}
+      <div class="pager">
+        <button type="button" disabled={cursors.length === 0} onClick={() => setCursors([])}>
+          Newest
+        </button>
+        <button
+          type="button"
+          disabled={!list.data?.next_cursor}
+          onClick={() => {
+            const next = list.data?.next_cursor
+            if (next) setCursors([...cursors, next])
+          }}
+        >
+          Older
+        </button>
+      </div>
+    </section>
+  )
+}
+
+export function AuditTable({ events, showUser }: { events: AuditEvent[]; showUser: boolean }) {
+  if (events.length === 0) return <p>No event.</p>
+  return (
+    <div class="table-wrap">
+      <table class="audit">
+        <thead>
+          <tr>
+            <th scope="col">When</th>
+            <th scope="col">Event</th>
+            {showUser && <th scope="col">User</th>}
+            <th scope="col">Address</th>
+            <th scope="col">Details</th>
+          </tr>
+        </thead>
+        <tbody>
+          {events.map((event) => (
+            <tr key={event.id}>
+              <td>{formatTime(event.created_at)}</td>
+              <td>
+                <code>{event.type}</code>
+              </td>
+              {showUser && (
+                <td>
+                  {event.user_id ? <a href={hrefOf.user(event.user_id)}>{event.user_id}</a> : '—'}
+                </td>
+              )}
+              <td>{event.ip ?? '—'}</td>
+              <td class="clip">{event.details ? JSON.stringify(event.details) : ''}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  )
+}

@@ -1,0 +1,114 @@
+import type { AdminUser, AdminUserList } from '@authpair/contracts'
+import { useState } from 'preact/hooks'
+import { api } from '../api.js'
+import { Notice } from '../components/notice.js'
+import { useLoad } from '../components/use-load.js'
+import { formatTime } from '../format.js'
+import { hrefOf } from '../router.js'
+
+interface Filters {
+  email_prefix: string
+  role: string
+  active: string
+}
+
+/** Users: search by email prefix, role and state; pages by cursor (GET /admin/users). */
+export function UsersPage() {
+  const [filters, setFilters] = useState<Filters>({ email_prefix: '', role: '', active: '' })
+  // The cursors of the pages seen so far: going back is popping one.
+  const [cursors, setCursors] = useState<string[]>([])
+  const cursor = cursors[cursors.length - 1]
+  const list = useLoad(
+    () => api.get<AdminUserList>('/admin/users', { ...filters, cursor, limit: 20 }),
+    JSON.stringify([filters, cursor]),
+  )
+
+  const search = (event: Event) => {
+    event.preventDefault()
+    const data = new FormData(event.currentTarget as HTMLFormElement)
+    setFilters({
+      email_prefix: String(data.get('email_prefix') ?? '').trim(),
+      role: String(data.get('role') ?? ''),
+      active: String(data.get('active') ?? ''),
+    })
+    setCursors([])
+  }
+
+  return (
+    <section aria-labelledby="users-title">
+      <h1 id="users-title">Users</h1>
+      <form class="filters" onSubmit={search}>
+        <div>
+          <label for="email-prefix">Email starts with</label>
+          <input id="email-prefix" name="email_prefix" type="search" value={filters.email_prefix} />
+        </div>
+        <div>
+          <label for="role-filter">Role</label>
+          <select id="role-filter" name="role" value={filters.role}>
+            <option value="">any</option>
+            <option value="user">user</option>
+            <option value="admin">admin</option>
+          </select>
+        </div>
+        <div>
+          <label for="active-filter">State</label>
+          <select id="active-filter" name="active" value={filters.active}>
+            <option value="">any</option>
+            <option value="true">active</option>
+            <option value="false">deactivated</option>
+          </select>
+        </div>
+        <button type="submit">Search</button>
+      </form>
+      <Notice error={list.error} />
+      {list.data && <UserTable users={list.data.items} />}
+      <div class="pager">
+        <button type="button" disabled={cursors.length === 0} onClick={() => setCursors([])}>
+          First page
+        </button>
+        <button
+          type="button"
+          disabled={!list.data?.next_cursor}
+          onClick={() => {
+            const next = list.data?.next_cursor
+            if (next) setCursors([...cursors, next])
+          }}
+        >
+          Next page
+        </button>
+      </div>
+    </section>
+  )
+}
+
+function UserTable({ users }: { users: AdminUser[] }) {
+  if (users.length === 0) return <p>No user matches.</p>
+  return (
+    <div class="table-wrap">
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Email</th>
+            <th scope="col">Name</th>
+            <th scope="col">Role</th>
+            <th scope="col">State</th>
+            <th scope="col">Created</th>
+          </tr>
+        </thead>
+        <tbody>
+          {users.map((user) => (
+            <tr key={user.id}>
+              <td>
+                <a href={hrefOf.user(user.id)}>{user.email ?? `(no email) ${user.id}`}</a>
+              </td>
+              <td>{user.name ?? ''}</td>
+              <td>{user.role}</td>
+              <td>{user.is_active ? 'active' : 'deactivated'}</td>
+              <td>{formatTime(user.created_at)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  )
+}
