@@ -37,6 +37,7 @@ export function renderGateway(options) {
     docsPublic = false,
     rates = {},
     mimeTypes = '/etc/nginx/mime.types',
+    consoleDir = join(here, '..', 'apps', 'admin-console', 'dist'),
   } = options
   mkdirSync(join(dir, 'conf.d'), { recursive: true })
   mkdirSync(join(dir, 'authpair'), { recursive: true })
@@ -70,6 +71,7 @@ export function renderGateway(options) {
     AUTHPAIR_FORGOT_RATE: rates.forgot ?? '2r/s',
     AUTHPAIR_REFRESH_RATE: rates.refresh ?? '20r/s',
     AUTHPAIR_CACHE_DIR: join(dir, 'cache'),
+    AUTHPAIR_CONSOLE_DIR: consoleDir,
   }
   const template = readFileSync(join(here, 'templates', 'default.conf.template'), 'utf8')
   // envsubst with NGINX_ENVSUBST_FILTER=^AUTHPAIR_: only our variables, nginx's stay.
