@@ -36,6 +36,7 @@ const pageProblems: string[] = []
 
 const admin = { email: '', password: PASSWORD, totp: undefined as OTPAuth.TOTP | undefined }
 let victim: { userId: string; email: string; refreshToken: string } | undefined
+let victimToken = ''
 
 beforeAll(async () => {
   skipReason = existsSync(CHROMIUM)
@@ -75,6 +76,7 @@ beforeAll(async () => {
 
   const someone = await pair.userWithToken()
   victim = { userId: someone.userId, email: someone.email, refreshToken: someone.refreshToken }
+  victimToken = someone.token
 
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -185,11 +187,17 @@ describe('the admin console in Chromium, through the gateway', () => {
 
   it('finds a user, ends their sessions and deactivates them', async ({ skip }) => {
     if (skipReason || !page || !victim) return skip()
+    // What users type ends up on the admin's screen: it must stay text.
+    const hostileName = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
+    const named = await api('PATCH', '/users/me', victimToken, { name: hostileName })
+    expect(named.status).toBe(200)
     const prefix = victim.email.slice(0, 12)
     await page.getByLabel('Email starts with').fill(prefix)
     await page.getByRole('button', { name: 'Search' }).click()
     const link = page.getByRole('link', { name: victim.email })
     await link.waitFor()
+    await page.getByRole('cell', { name: hostileName }).waitFor()
+    expect(await page.evaluate('window.__pwned')).toBeUndefined()
     await screenshot('users')
     await link.click()
     await page.getByRole('heading', { name: victim.email }).waitFor()

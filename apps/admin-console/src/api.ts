@@ -6,6 +6,8 @@
  * localStorage or sessionStorage, so a reload signs in again from the cookie (`resume`).
  */
 
+import type { RequestOptionsJson } from './passkey.js'
+
 /** RFC 9457 problem details as the services send them (DESIGN.md, Errors). */
 export interface Problem {
   status: number
@@ -111,6 +113,28 @@ export class Api {
     })
     if (!response.ok) throw new ApiError(await problemOf(response))
     this.accessToken = ((await response.json()) as { access_token: string }).access_token
+  }
+
+  /**
+   * A passkey sign-in (usernameless): it is two factors in one, so no second step follows.
+   * `answer` runs the browser's WebAuthn ceremony on the server's options.
+   */
+  async signInWithPasskey(
+    answer: (options: RequestOptionsJson) => Promise<unknown>,
+  ): Promise<void> {
+    const post = (path: string, body: unknown) =>
+      fetch(path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...CSRF_HEADERS },
+        body: JSON.stringify(body),
+        credentials: 'same-origin',
+      })
+    const options = await post('/auth/passkeys/login/options', {})
+    if (!options.ok) throw new ApiError(await problemOf(options))
+    const response = await answer((await options.json()) as RequestOptionsJson)
+    const verified = await post(`/auth/passkeys/login/verify?${COOKIE_MODE}`, { response })
+    if (!verified.ok) throw new ApiError(await problemOf(verified))
+    this.accessToken = ((await verified.json()) as { access_token: string }).access_token
   }
 
   /** A new access token from the refresh cookie; false when there is no live session. */

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks'
 import { api, type SignInStep } from '../api.js'
 import { Notice } from '../components/notice.js'
+import { getPasskey, passkeysAvailable } from '../passkey.js'
 
 /** Password, then the second factor (an admin must have one: MFA_REQUIRED_ROLES). */
 export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
@@ -82,6 +83,19 @@ export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
           Sign in
         </button>
       </form>
+      {passkeysAvailable() && (
+        <button
+          type="button"
+          id="passkey-sign-in"
+          disabled={busy}
+          onClick={submit(async () => {
+            await api.signInWithPasskey(getPasskey)
+            onSignedIn()
+          })}
+        >
+          Sign in with a passkey
+        </button>
+      )}
       <Notice error={error} />
     </main>
   )
