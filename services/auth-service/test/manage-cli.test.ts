@@ -196,7 +196,8 @@ describe('manage CLI', () => {
 
   it('explains itself for an unknown command', async () => {
     const res = await manage(['frobnicate'])
-    expect(res.code).toBe(1)
+    expect(res.code).toBe(2)
+    expect(res.err).toContain('manage: unknown command: frobnicate')
     expect(res.err).toContain('usage: manage <command>')
   })
 })
