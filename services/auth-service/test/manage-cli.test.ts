@@ -274,7 +274,7 @@ describe('manage CLI: the command line', () => {
     expect(viaHelp.out).toBe(one.out)
   }, 60_000)
 
-  it('refuses a wrong command line with exit 2 and the usage, before touching anything', async () => {
+  it('refuses a wrong command line with exit 2 and the usage, changing nothing', async () => {
     const cases: [string[], string][] = [
       [['users'], 'manage: users needs a command: list, show, disable, enable, set-role, delete'],
       [['users', 'frobnicate'], 'manage: unknown command: users frobnicate'],
@@ -288,6 +288,10 @@ describe('manage CLI: the command line', () => {
       ],
       [['users', 'list', '--active', 'maybe'], 'manage: users list: --active:'],
       [['users', 'list', '--limit', '0'], 'manage: users list: --limit:'],
+      [
+        ['users', 'list', '--cursor', 'nope'],
+        'manage: users list: --cursor: The cursor is not valid.',
+      ],
       [['users', 'set-role', 'a@example.com', 'root'], 'the role is one of user, admin (got root)'],
       [['import-django'], 'manage: import-django needs --from'],
       [[], 'manage: no command given'],

@@ -1,7 +1,7 @@
 import { adminViewOf } from '@authpair/accounts'
 import { type AdminUser, AdminUserListQuerySchema, RoleSchema } from '@authpair/contracts'
 import type { UserRecord } from '@authpair/db'
-import { decodeCursor, encodeCursor } from '@authpair/service-kit'
+import { decodeCursor, encodeCursor, HttpProblem } from '@authpair/service-kit'
 import { z } from 'zod'
 import {
   CLI_ACTOR,
@@ -100,8 +100,15 @@ const list: Command = {
       throw new UsageError(`users list: ${option}: ${issue?.message}`, commandHelp(list))
     }
     const { cursor, limit, email_prefix, role, active } = parsed.data
+    let afterId: string | undefined
+    try {
+      afterId = cursor ? decodeCursor(cursor) : undefined
+    } catch (error) {
+      if (!(error instanceof HttpProblem)) throw error
+      throw new UsageError(`users list: --cursor: ${error.message}`, commandHelp(list))
+    }
     const rows = await ctx.app.db.users.list({
-      afterId: cursor ? decodeCursor(cursor) : undefined,
+      afterId,
       limit: limit + 1,
       emailPrefix: email_prefix,
       role,
