@@ -1,5 +1,5 @@
 import { createHash, createPublicKey, type JsonWebKeyInput, type KeyObject } from 'node:crypto'
-import type { Jwks, PublicJwk } from '@authpair/contracts'
+import type { Jwks, PublicJwk, SigningKey } from '@authpair/contracts'
 import type { Database, SigningKeyRecord } from '@authpair/db'
 import type { FastifyBaseLogger } from 'fastify'
 import { decryptPrivateKey, encryptPrivateKey } from './key-encryption.js'
@@ -44,6 +44,19 @@ export function keyStatus(key: SigningKeyRecord, now: Date): KeyStatus {
   }
   if (key.activatesAt.getTime() > now.getTime()) return 'next'
   return isActive(key, now) ? 'active' : 'retired'
+}
+
+/** A key as the admin API (/admin/auth/keys) and `pnpm manage keys list --json` show it. */
+export function signingKeyView(key: SigningKeyRecord, now: Date): SigningKey {
+  return {
+    kid: key.kid,
+    alg: key.alg,
+    status: keyStatus(key, now),
+    created_at: key.createdAt.toISOString(),
+    activates_at: key.activatesAt.toISOString(),
+    retired_at: key.retiredAt?.toISOString() ?? null,
+    published_until: key.publishedUntil?.toISOString() ?? null,
+  }
 }
 
 export interface RotationPlan {

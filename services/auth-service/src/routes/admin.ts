@@ -10,7 +10,7 @@ import { auditClientOf } from '@authpair/db/fastify'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { AuthConfig } from '../config.js'
-import { keyStatus } from '../keys/key-store.js'
+import { signingKeyView } from '../keys/key-store.js'
 import { sessionUser } from '../plugins/app/authentication.js'
 
 const bearer = [{ bearerAuth: [] }]
@@ -27,15 +27,7 @@ const adminRoutes: FastifyPluginAsyncZod<{ config: AuthConfig; now: () => Date }
 ) => {
   fastify.addHook('preHandler', fastify.requireAdmin)
 
-  const view = (key: SigningKeyRecord): SigningKey => ({
-    kid: key.kid,
-    alg: key.alg,
-    status: keyStatus(key, now()),
-    created_at: key.createdAt.toISOString(),
-    activates_at: key.activatesAt.toISOString(),
-    retired_at: key.retiredAt?.toISOString() ?? null,
-    published_until: key.publishedUntil?.toISOString() ?? null,
-  })
+  const view = (key: SigningKeyRecord): SigningKey => signingKeyView(key, now())
 
   fastify.get(
     '/admin/auth/keys',

@@ -11,13 +11,28 @@ export interface ManageEnv {
   kek: string
 }
 
-/** Runs `manage <args>` against `env`'s database; `stdin` is written and closed. */
+/** A word for `sh -c`, whatever it holds. */
+const shellWord = (word: string) => `'${word.replaceAll("'", "'\\''")}'`
+
+/**
+ * Runs `manage <args>` against `env`'s database; `stdin` is written and closed. With `tty`, the
+ * CLI runs on a pseudo-terminal (util-linux `script`), as an operator at a keyboard: `stdin` is
+ * what they type, and what the terminal shows (prompts, the typing echoed, stderr too) comes
+ * back in `out`.
+ */
 export async function runManage(
   env: ManageEnv,
   args: string[],
   stdin = '',
+  options: { tty?: boolean } = {},
 ): Promise<{ code: number; out: string; err: string }> {
-  const child = spawn(process.execPath, [manageJs, ...args], {
+  const [file, argv]: [string, string[]] = options.tty
+    ? [
+        'script',
+        ['-qefc', [process.execPath, manageJs, ...args].map(shellWord).join(' '), '/dev/null'],
+      ]
+    : [process.execPath, [manageJs, ...args]]
+  const child = spawn(file, argv, {
     env: {
       PATH: process.env.PATH ?? '',
       DATABASE_URL: env.databaseUrl,
