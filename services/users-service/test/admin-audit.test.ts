@@ -21,6 +21,7 @@ const as = (token: string) => ({ authorization: `Bearer ${token}` })
 const audit = (query: string, token = admin.token) =>
   pair.users.inject({ method: 'GET', url: `/admin/audit${query}`, headers: as(token) })
 
+const ZERO_ID = '00000000-0000-7000-8000-000000000000'
 const t0 = new Date('2026-02-01T00:00:00.000Z')
 const at = (ms: number) => new Date(t0.getTime() + ms)
 
@@ -129,7 +130,7 @@ describe('GET /admin/audit', () => {
     expect(exact.pages).toBe(2)
   })
 
-  it('combines the filters: user, types (repeated or comma-separated) and a time window', async () => {
+  it('combines the filters: user, types (the parameter repeated) and a time window', async () => {
     const subject = newId()
     const bystander = newId()
     const ids = await recorded([
@@ -154,11 +155,6 @@ describe('GET /admin/audit', () => {
       ids[1],
       ids[0],
     ])
-    expect(await ofQuery(`?user_id=${subject}&type=login_failed,mfa_failed`)).toEqual([
-      ids[3],
-      ids[1],
-      ids[0],
-    ])
     // since is inclusive, until exclusive.
     const since = encodeURIComponent(at(61_000).toISOString())
     const until = encodeURIComponent(at(63_000).toISOString())
@@ -170,10 +166,9 @@ describe('GET /admin/audit', () => {
       await ofQuery(`?user_id=${subject}&type=login_failed&since=${since}&until=${until}`),
     ).toEqual([])
     // Without the user filter, the window holds everybody's events of those types.
-    expect(await ofQuery(`?type=login_failed,key_rotated&since=${since}&until=${until}`)).toEqual([
-      ids[5],
-      ids[4],
-    ])
+    expect(
+      await ofQuery(`?type=login_failed&type=key_rotated&since=${since}&until=${until}`),
+    ).toEqual([ids[5], ids[4]])
     // A time with an offset means the same instant (00:01:02Z, the third event).
     const sinceOffset = encodeURIComponent('2026-02-01T03:01:02+03:00')
     expect(await ofQuery(`?user_id=${subject}&since=${sinceOffset}`)).toEqual([ids[3], ids[2]])
@@ -193,8 +188,13 @@ describe('GET /admin/audit', () => {
   })
 
   it.each([
-    ['an unknown type', '?type=login_happened', 'query.type.0'],
-    ['an unknown type among known ones', '?type=login_failed,nope', 'query.type.1'],
+    ['an unknown type', '?type=login_happened', 'query.type'],
+    ['an unknown type among known ones', '?type=login_failed&type=nope', 'query.type'],
+    [
+      'a comma-separated list (repeat the parameter)',
+      '?type=login_failed,mfa_failed',
+      'query.type',
+    ],
     ['an empty type', '?type=', 'query.type'],
     ['a user that is not an id', '?user_id=42', 'query.user_id'],
     ['a time that is not RFC 3339', '?since=yesterday', 'query.since'],
@@ -204,22 +204,30 @@ describe('GET /admin/audit', () => {
       '?since=2026-02-02T00:00:00Z&until=2026-02-01T00:00:00Z',
       'query.until',
     ],
+    // Found by the fuzz suite: the window check ran on a time that had failed its own schema.
+    ['a bad time beside a good one', '?since=2026-02-01T00:00:00Z&until=+', 'query.until'],
+    ['a bad user beside a good one', `?user_id=%60&user=${ZERO_ID}`, 'query.user_id'],
+    ['two different users', `?user_id=${ZERO_ID}&user=${newId()}`, 'query.user'],
     ['a limit of 0', '?limit=0', 'query.limit'],
     ['a limit over 200', '?limit=201', 'query.limit'],
     ['an unknown parameter', '?actor=x', 'query'],
     ['a cursor this API did not make', '?cursor=not-a-cursor', 'query.cursor'],
     [
       'a cursor for no event',
-      `?cursor=${Buffer.from('00000000-0000-7000-8000-000000000000').toString('base64url')}`,
+      `?cursor=${Buffer.from(ZERO_ID).toString('base64url')}`,
       'query.cursor',
     ],
   ])('answers %s with 400 validation_failed', async (_, query, path) => {
     const res = await audit(query)
     expect(res.statusCode).toBe(400)
+    expect(res.json().errors.length).toBeGreaterThan(0)
     expect(res.headers['content-type']).toContain('application/problem+json')
     const body = res.json()
     expect(body.code).toBe('validation_failed')
-    expect(body.errors.map((e: { path: string }) => e.path)).toContain(path)
+    // The path names the parameter (an item of a repeated one adds its index).
+    expect(
+      body.errors.some((e: { path: string }) => e.path === path || e.path.startsWith(`${path}.`)),
+    ).toBe(true)
   })
 
   it('pages 50 by default and up to 200', async () => {

@@ -26,6 +26,11 @@ function detailsOf(data: string | null): Record<string, unknown> {
   }
 }
 
+const invalidQuery = (path: string, message: string) =>
+  new HttpProblem(400, 'validation_failed', 'The request is not valid.', {
+    errors: [{ path, message }],
+  })
+
 function toAuditEvent(event: AuditEventRecord): AuditEvent {
   return {
     id: event.id,
@@ -54,7 +59,7 @@ const adminAuditRoutes: FastifyPluginAsyncZod = async (fastify) => {
         tags: ['admin'],
         summary: 'Audit events, newest first, a page at a time, filtered by user, type and time',
         description:
-          'Filters combine. `type` may be repeated or comma-separated (any of them matches); ' +
+          'Filters combine. Repeat `type` for several (any of them matches); ' +
           '`since` is inclusive and `until` exclusive. Pass `next_cursor` back as `cursor` ' +
           'for the next page, with the same filters; it is null on the last page.',
         security,
@@ -64,14 +69,18 @@ const adminAuditRoutes: FastifyPluginAsyncZod = async (fastify) => {
     },
     async (request) => {
       const { cursor, limit, user_id, user, type, since, until } = request.query
+      // Checks across parameters, here rather than in the schema: the OpenAPI document then
+      // describes exactly the inputs the schema accepts, and these are the same 400.
+      if (user_id !== undefined && user !== undefined && user_id !== user) {
+        throw invalidQuery('query.user', 'names another user than user_id')
+      }
+      if (since && until && since.getTime() > until.getTime()) {
+        throw invalidQuery('query.until', 'must not be before since')
+      }
       // The cursor is the last event of the previous page; the page goes on from its position
       // (created_at, id), so an event never shows twice or falls between two pages.
       const after = cursor ? await fastify.db.auditEvents.findById(decodeCursor(cursor)) : undefined
-      if (cursor && !after) {
-        throw new HttpProblem(400, 'validation_failed', 'The cursor is not valid.', {
-          errors: [{ path: 'query.cursor', message: 'is not a cursor this API returned' }],
-        })
-      }
+      if (cursor && !after) throw invalidQuery('query.cursor', 'is not a cursor this API returned')
       const rows = await fastify.db.auditEvents.list({
         userId: user_id ?? user,
         types: type,
