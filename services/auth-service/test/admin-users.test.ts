@@ -245,6 +245,22 @@ describe('DELETE /admin/auth/users/:id/sessions/:sessionId', () => {
   })
 })
 
+describe('the older admin actions', () => {
+  it('record the admin in actor_id: ending every session, rotating a key', async () => {
+    const a = await signedUp()
+    expect((await asAdmin('DELETE', `/admin/auth/users/${a.userId}/sessions`)).status).toBe(204)
+    const ended = (await auditEvents(a.userId)).find((e) => e.type === 'sessions_revoked')
+    expect(ended?.actorId).toBe(adminId)
+    expect(JSON.parse(ended?.data ?? '{}')).toEqual({ reason: 'admin', count: 1 })
+
+    const rotated = await asAdmin('POST', '/admin/auth/keys/rotate')
+    expect(rotated.status).toBe(201)
+    const [event] = await t.app.db.auditEvents.list({ types: ['key_rotated'], limit: 1 })
+    expect(event?.actorId).toBe(adminId)
+    expect(JSON.parse(event?.data ?? '{}')).toEqual({ kid: rotated.body.kid })
+  })
+})
+
 describe('DELETE /admin/auth/users/:id/passkeys/:passkeyId', () => {
   it('removes the passkey (it signs in no more), audited, and mails the owner', async () => {
     const a = await withPasskey()

@@ -68,9 +68,11 @@ const adminRoutes: FastifyPluginAsyncZod<{ config: AuthConfig; now: () => Date }
     },
     async (request, reply) => {
       const key = await fastify.rotateSigningKey()
-      await fastify.accounts.audit('key_rotated', null, auditClientOf(request), {
-        kid: key.kid,
-        actor_id: sessionUser(request).userId,
+      await fastify.auditTrail.record('key_rotated', {
+        userId: null,
+        actorId: sessionUser(request).userId,
+        client: auditClientOf(request),
+        data: { kid: key.kid },
       })
       reply.code(201)
       return view(key)
@@ -93,10 +95,11 @@ const adminRoutes: FastifyPluginAsyncZod<{ config: AuthConfig; now: () => Date }
         now: now(),
         reason: 'admin',
       })
-      await fastify.accounts.audit('sessions_revoked', request.params.id, auditClientOf(request), {
-        reason: 'admin',
-        count,
-        actor_id: sessionUser(request).userId,
+      await fastify.auditTrail.record('sessions_revoked', {
+        userId: request.params.id,
+        actorId: sessionUser(request).userId,
+        client: auditClientOf(request),
+        data: { reason: 'admin', count },
       })
       return reply.code(204).send(null)
     },
