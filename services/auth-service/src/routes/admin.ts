@@ -117,8 +117,7 @@ const adminRoutes: FastifyPluginAsyncZod<{ config: AuthConfig; now: () => Date }
           '/admin/auth/users/{id}/passkeys/{passkeyId}. Sessions stay too (DELETE ' +
           '/admin/auth/users/{id}/sessions ends them). 404 for an unknown user, 409 ' +
           'mfa_not_enabled when there is no confirmed authenticator and no recovery code. ' +
-          'Audited ' +
-          '(mfa_removed, the admin as actor).',
+          'Audited (mfa_removed, the admin as actor).',
         security: bearer,
         params: UserIdParamsSchema,
         response: {
