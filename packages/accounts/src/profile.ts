@@ -34,11 +34,15 @@ export async function profileOf(db: Database, user: UserRecord): Promise<Profile
   )
 }
 
-/** What an admin sees of a user: the profile, whether it is active, when it last changed. */
+/**
+ * What an admin sees of a user: the profile, whether it is active, when it last changed and
+ * when it last signed in.
+ */
 export async function adminViewOf(db: Database, user: UserRecord): Promise<AdminUser> {
   return {
     ...(await profileOf(db, user)),
     is_active: user.isActive,
     updated_at: user.updatedAt.toISOString(),
+    last_login_at: user.lastLoginAt?.toISOString() ?? null,
   }
 }

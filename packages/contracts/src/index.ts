@@ -1,3 +1,4 @@
+export * from './admin-auth.js'
 export * from './audit.js'
 export * from './auth.js'
 export * from './clients.js'

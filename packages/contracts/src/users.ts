@@ -49,6 +49,9 @@ export type DeleteMeBody = z.infer<typeof DeleteMeBodySchema>
 export const AdminUserSchema = ProfileSchema.extend({
   is_active: z.boolean(),
   updated_at: TimestampSchema,
+  last_login_at: TimestampSchema.nullable().describe(
+    'the last completed sign-in; an imported account keeps Django’s last_login until its first here',
+  ),
 }).meta({ id: 'AdminUser' })
 export type AdminUser = z.infer<typeof AdminUserSchema>
 

@@ -53,7 +53,10 @@ export type {
   WebauthnChallengeRecord,
   WebauthnPurpose,
 } from './records.js'
-export type { AuditEventRepository } from './repositories/audit-event-repository.js'
+export type {
+  AuditEventListQuery,
+  AuditEventRepository,
+} from './repositories/audit-event-repository.js'
 export type { ClientPatch, ClientRepository } from './repositories/client-repository.js'
 export type {
   AbandonedMail,

@@ -244,6 +244,84 @@ describe(`repositories on ${testDialect()}`, () => {
       expect(events[0]?.ip).toBe('203.0.113.9')
       expect(await db.auditEvents.listForUser(newId(), 10)).toEqual([])
     })
+
+    it('pages through every event exactly once, newest first, when many share a time', async () => {
+      const userId = newId()
+      const other = newId()
+      // Three events per millisecond: the page boundary falls inside a tie on created_at.
+      const made: { id: string; type: string; userId: string; createdAt: Date }[] = []
+      for (let i = 0; i < 12; i++) {
+        const event = {
+          id: newId(),
+          type: i % 2 === 0 ? 'login_failed' : 'login_succeeded',
+          userId: i % 4 === 3 ? other : userId,
+          createdAt: at(10_000 + Math.floor(i / 3)),
+        }
+        made.push(event)
+        await db.auditEvents.record({ ...event, ip: '203.0.113.9', requestId: `req-${i}` })
+      }
+      const expected = [...made]
+        .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1))
+        .map((e) => e.id)
+
+      const seen: string[] = []
+      let after: { id: string; createdAt: Date } | undefined
+      for (;;) {
+        const page = await db.auditEvents.list({
+          limit: 5,
+          since: at(10_000),
+          until: at(10_004),
+          after,
+        })
+        seen.push(...page.map((e) => e.id))
+        const last = page.at(-1)
+        if (page.length < 5 || !last) break
+        after = last
+      }
+      expect(seen).toEqual(expected)
+      expect(new Set(seen).size).toBe(12)
+      expect(await db.auditEvents.findById(expected[0] ?? '')).toMatchObject({
+        ip: '203.0.113.9',
+        userId: made.find((e) => e.id === expected[0])?.userId,
+      })
+      expect(await db.auditEvents.findById(newId())).toBeUndefined()
+    })
+
+    it('combines the user, type and time filters; since is inclusive, until exclusive', async () => {
+      const userId = newId()
+      const types = ['login_failed', 'login_succeeded', 'mfa_failed', 'login_failed']
+      const ids: string[] = []
+      for (const [i, type] of types.entries()) {
+        const id = newId()
+        ids.push(id)
+        await db.auditEvents.record({ id, type, userId, createdAt: at(20_000 + i * 1000) })
+      }
+      await db.auditEvents.record({
+        id: newId(),
+        type: 'login_failed',
+        userId: newId(),
+        createdAt: at(21_000),
+      })
+      const list = async (query: Omit<Parameters<typeof db.auditEvents.list>[0], 'limit'>) =>
+        (await db.auditEvents.list({ limit: 50, ...query })).map((e) => e.id)
+
+      expect(await list({ userId })).toEqual([...ids].reverse())
+      expect(await list({ userId, types: ['login_failed'] })).toEqual([ids[3], ids[0]])
+      expect(await list({ userId, types: ['login_failed', 'mfa_failed'] })).toEqual([
+        ids[3],
+        ids[2],
+        ids[0],
+      ])
+      expect(await list({ userId, since: at(21_000), until: at(23_000) })).toEqual([ids[2], ids[1]])
+      expect(
+        await list({ userId, types: ['login_failed'], since: at(20_000), until: at(23_000) }),
+      ).toEqual([ids[0]])
+      // Without the user filter, the other user's event in the window shows up too.
+      expect(
+        (await list({ types: ['login_failed'], since: at(21_000), until: at(22_000) })).length,
+      ).toBe(1)
+      expect(await list({ userId, types: [] })).toEqual([...ids].reverse())
+    })
   })
 })
 

@@ -10,6 +10,7 @@ import type {
 import type { UsersConfig } from './config.js'
 import accounts from './plugins/app/accounts.js'
 import authentication from './plugins/app/authentication.js'
+import adminAuditRoutes from './routes/admin-audit.js'
 import adminUserRoutes from './routes/admin-users.js'
 import meRoutes from './routes/me.js'
 import userByIdRoutes, { USERS_READ_SCOPE } from './routes/user-by-id.js'
@@ -73,6 +74,7 @@ export const usersApp: FastifyPluginAsync<UsersAppOptions> = async (fastify, opt
   await fastify.register(meRoutes, { config, now })
   await fastify.register(userByIdRoutes)
   await fastify.register(adminUserRoutes)
+  await fastify.register(adminAuditRoutes)
 }
 
 export interface BuildUsersAppOptions extends UsersAppOptions {

@@ -130,6 +130,30 @@ describe('admin API', () => {
     expect(gone.statusCode).toBe(404)
   })
 
+  it('shows when a user last signed in: null until the first sign-in', async () => {
+    const someone = await pair.userWithToken()
+    const get = async () =>
+      (
+        await pair.users.inject({
+          method: 'GET',
+          url: `/admin/users/${someone.userId}`,
+          headers: as(admin.token),
+        })
+      ).json()
+    expect((await get()).last_login_at).toBeNull()
+    const signedIn = new Date('2026-03-04T05:06:07.089Z')
+    await pair.users.db.users.recordSignIn(someone.userId, signedIn)
+    expect((await get()).last_login_at).toBe(signedIn.toISOString())
+    const listed = await pair.users.inject({
+      method: 'GET',
+      url: `/admin/users?email_prefix=${encodeURIComponent(someone.email)}`,
+      headers: as(admin.token),
+    })
+    expect(listed.json().items).toMatchObject([
+      { id: someone.userId, last_login_at: signedIn.toISOString() },
+    ])
+  })
+
   it('refuses a weak password for a created user', async () => {
     const res = await pair.users.inject({
       method: 'POST',

@@ -2,7 +2,8 @@ import { desc, eq } from 'drizzle-orm'
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import type { AuditEventRecord, NewAuditEvent } from '../records.js'
 import * as schema from '../schema/sqlite.js'
-import type { AuditEventRepository } from './audit-event-repository.js'
+import type { AuditEventListQuery, AuditEventRepository } from './audit-event-repository.js'
+import { auditListFilter } from './conditions.js'
 import { preparedInsert } from './sqlite-insert.js'
 
 const events = schema.auditEvents
@@ -26,6 +27,20 @@ export class SqliteAuditEventRepository implements AuditEventRepository {
       .where(eq(events.userId, userId))
       .orderBy(desc(events.createdAt), desc(events.id))
       .limit(limit)
+      .all()
+  }
+
+  async findById(id: string): Promise<AuditEventRecord | undefined> {
+    return this.db.select().from(events).where(eq(events.id, id)).get()
+  }
+
+  async list(query: AuditEventListQuery): Promise<AuditEventRecord[]> {
+    return this.db
+      .select()
+      .from(events)
+      .where(auditListFilter(events, query))
+      .orderBy(desc(events.createdAt), desc(events.id))
+      .limit(query.limit)
       .all()
   }
 }

@@ -8,6 +8,7 @@ import {
   type Column,
   eq,
   gt,
+  gte,
   inArray,
   isNull,
   lt,
@@ -17,6 +18,7 @@ import {
   type SQL,
   sql,
 } from 'drizzle-orm'
+import type { AuditEventListQuery } from './audit-event-repository.js'
 import type { OneTimePurpose } from './one-time-token-repository.js'
 import { likePrefix, type UserListQuery } from './user-repository.js'
 
@@ -108,5 +110,28 @@ export function userListFilter(
       : undefined,
     query.role ? eq(u.role, query.role) : undefined,
     query.isActive === undefined ? undefined : eq(u.isActive, query.isActive),
+  )
+}
+
+/**
+ * The filters of an audit listing, and its keyset position: rows after `query.after` in the
+ * order created_at desc, id desc, i.e. an earlier time, or the same time and a smaller id.
+ */
+export function auditListFilter(
+  e: { id: Column; type: Column; userId: Column; createdAt: Column },
+  query: AuditEventListQuery,
+): SQL | undefined {
+  const { after } = query
+  return and(
+    query.userId ? eq(e.userId, query.userId) : undefined,
+    query.types && query.types.length > 0 ? inArray(e.type, [...query.types]) : undefined,
+    query.since ? gte(e.createdAt, query.since) : undefined,
+    query.until ? lt(e.createdAt, query.until) : undefined,
+    after
+      ? or(
+          lt(e.createdAt, after.createdAt),
+          and(eq(e.createdAt, after.createdAt), lt(e.id, after.id)),
+        )
+      : undefined,
   )
 }

@@ -15,6 +15,7 @@ import type { MfaMethod, Profile, ProviderId, TokenPair } from '@authpair/contra
 import {
   type AuditClient,
   type Database,
+  isSessionLive,
   type NewEmailOutbox,
   newId,
   type SessionRecord,
@@ -651,6 +652,32 @@ export class AccountService {
         reason: 'user_revoked',
       })
     }
+  }
+
+  /**
+   * An admin ends one session of a user (DELETE /admin/auth/users/:id/sessions/:sessionId):
+   * 404 unless it is that user's and still live. Through the same repository path as every
+   * other ending, so the revocation feed gets its row; audited with the admin as actor.
+   */
+  async revokeSessionByAdmin(
+    userId: string,
+    sessionId: string,
+    actorId: string,
+    client: ClientContext,
+  ): Promise<void> {
+    const now = this.deps.now()
+    const session = await this.deps.db.sessions.findById(sessionId)
+    const live = session?.userId === userId && isSessionLive(session, now)
+    // A revocation that lost a race to another ending finds nothing live either: 404 too.
+    if (!live || !(await this.deps.db.sessions.revoke(sessionId, { now, reason: 'admin' }))) {
+      throw new HttpProblem(404, 'not_found', 'No such live session for this user.')
+    }
+    await this.deps.auditTrail.record('session_revoked', {
+      userId,
+      actorId,
+      client,
+      data: { session_id: sessionId, reason: 'admin' },
+    })
   }
 
   /** Changes the password and revokes every other session (the current one stays). */

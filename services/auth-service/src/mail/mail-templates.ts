@@ -32,7 +32,7 @@ export interface MailVariables {
   provider?: string | undefined
   /** Recovery codes still unused (recovery_code_used). */
   left?: number
-  /** An admin made the change, not the user (mfa_removed). */
+  /** An admin made the change, not the user (mfa_removed, passkey_removed). */
   byAdmin?: boolean
   /** The passkey's name, as its owner named it (passkey_added, passkey_removed). */
   passkeyName?: string
@@ -95,8 +95,12 @@ const COPY: Record<MailLocale, Record<MailKind, (v: MailVariables) => Copy>> = {
     passkey_removed: (v) => ({
       subject: `A passkey was removed from your ${v.product} account`,
       lines: [
-        `The passkey named “${v.passkeyName}” was just removed from your ${v.product} account.`,
-        'If you did not do this, reset your password now and contact support.',
+        v.byAdmin
+          ? `An administrator removed the passkey named “${v.passkeyName}” from your ${v.product} account.`
+          : `The passkey named “${v.passkeyName}” was just removed from your ${v.product} account.`,
+        v.byAdmin
+          ? 'If you did not ask for this, contact support.'
+          : 'If you did not do this, reset your password now and contact support.',
       ],
     }),
     mfa_enabled: (v) => ({
@@ -182,8 +186,12 @@ const COPY: Record<MailLocale, Record<MailKind, (v: MailVariables) => Copy>> = {
     passkey_removed: (v) => ({
       subject: `Из учётной записи ${v.product} удалён ключ доступа`,
       lines: [
-        `Ключ доступа «${v.passkeyName}» только что удалён из вашей учётной записи ${v.product}.`,
-        'Если это были не вы, сбросьте пароль и свяжитесь с поддержкой.',
+        v.byAdmin
+          ? `Администратор удалил ключ доступа «${v.passkeyName}» из вашей учётной записи ${v.product}.`
+          : `Ключ доступа «${v.passkeyName}» только что удалён из вашей учётной записи ${v.product}.`,
+        v.byAdmin
+          ? 'Если вы об этом не просили, свяжитесь с поддержкой.'
+          : 'Если это были не вы, сбросьте пароль и свяжитесь с поддержкой.',
       ],
     }),
     mfa_enabled: (v) => ({

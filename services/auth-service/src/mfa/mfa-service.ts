@@ -138,8 +138,10 @@ export class MfaService {
   }
 
   /**
-   * An admin removes a user's factors (a lost phone, no recovery code left): audited with the
-   * admin as actor, and the user is mailed. 404 for an unknown user, 409 when none is on.
+   * An admin removes a user's authenticator app and recovery codes (a lost phone, no recovery
+   * code left): audited with the admin as actor, and the user is mailed. Passkeys stay (they
+   * are sign-in methods too: PasskeyService.removeByAdmin takes them one at a time), and so do
+   * sessions. 404 for an unknown user, 409 when neither is there.
    */
   async removeByAdmin(userId: string, actorId: string | null, client: ClientContext) {
     const user = await this.deps.db.users.findById(userId)

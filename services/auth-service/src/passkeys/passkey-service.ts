@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import {
+  type AuditTrail,
   isRecentSignIn,
   lastSignInMethodProblem,
   normalizeEmail,
@@ -49,6 +50,8 @@ export interface PasskeyServiceDeps {
   db: Database
   config: AuthConfig
   accounts: AccountService
+  /** For events an admin caused: they carry the admin as actor. */
+  auditTrail: AuditTrail
   now: () => Date
 }
 
@@ -195,6 +198,32 @@ export class PasskeyService {
       { passkeyName: passkey.name },
       acceptLanguage,
     )
+  }
+
+  /**
+   * An admin deletes one of a user's passkeys (a lost or compromised authenticator): no recent
+   * sign-in of the user's needed, but the same rule as the user's own delete, never the last
+   * way in (409 last_sign_in_method: deactivate or delete the account instead). 404 for a user
+   * or passkey that does not exist, or a passkey of another user. Audited with the admin as
+   * actor; the owner is mailed, as for their own delete.
+   */
+  async removeByAdmin(userId: string, id: string, actorId: string, client: ClientContext) {
+    const user = await this.deps.db.users.findById(userId)
+    const passkey = user ? await this.deps.db.passkeys.findForUser(userId, id) : undefined
+    if (!user || !passkey) throw notFound()
+    const last = lastSignInMethodProblem(await signInMethodsOf(this.deps.db, user))
+    if (last) throw last
+    if (!(await this.deps.db.passkeys.delete(userId, id))) throw notFound()
+    await this.deps.auditTrail.record('passkey_removed', {
+      userId,
+      actorId,
+      client,
+      data: { passkey_id: id, by: 'admin' },
+    })
+    await this.deps.accounts.notify('passkey_removed', user, {
+      passkeyName: passkey.name,
+      byAdmin: true,
+    })
   }
 
   /**

@@ -13,7 +13,13 @@ export default fp<{ config: AuthConfig; now: () => Date }>(
   async (fastify, { config, now }) => {
     fastify.decorate(
       'passkeys',
-      new PasskeyService({ db: fastify.db, config, accounts: fastify.accounts, now }),
+      new PasskeyService({
+        db: fastify.db,
+        config,
+        accounts: fastify.accounts,
+        auditTrail: fastify.auditTrail,
+        now,
+      }),
     )
   },
   { name: 'passkeys', dependencies: ['accounts'], fastify: '5.x' },
