@@ -37,7 +37,11 @@ export const RevocationFeedQuerySchema = z.object({
 export const RevocationFeedSchema = z
   .object({
     /** Pass it back as `after`. */
-    cursor: z.number().int(),
+    cursor: z
+      .number()
+      .int()
+      .nonnegative()
+      .meta({ examples: [4182] }),
     entries: z.array(RevocationEntrySchema),
     /** More entries are waiting past this page: ask again at once. */
     more: z.boolean(),
