@@ -40,6 +40,27 @@ function reasonOf(status: string): string {
   return STATUS_CODES[Number(status)] ?? (status === 'default' ? 'Any other status' : status)
 }
 
+/**
+ * Headers some statuses always carry here: Retry-After on every 429 (the rate limits set it,
+ * RFC 9110 §10.2.3) and Location on a redirect.
+ */
+function headersOf(status: string): JsonObject | undefined {
+  if (status === '429') {
+    return {
+      'retry-after': {
+        type: 'integer',
+        minimum: 0,
+        description: 'seconds until a retry may succeed',
+        examples: [30],
+      },
+    }
+  }
+  if (['301', '302', '303', '307', '308'].includes(status)) {
+    return { location: { type: 'string', description: 'where the client is sent' } }
+  }
+  return undefined
+}
+
 function isZodSchema(value: unknown): value is z.ZodType {
   return typeof value === 'object' && value !== null && '_zod' in value
 }
@@ -54,8 +75,10 @@ function hasContent(value: unknown): value is { description?: string; content: J
  * contracts say (`mediaTypes`: problem+json for problem details, application/json otherwise).
  */
 function describeResponse(status: string, zodSchema: unknown, json: unknown): unknown {
+  const headers = headersOf(status)
+  const withHeaders = headers ? { headers } : {}
   if (hasContent(json)) {
-    return { ...json, description: json.description ?? reasonOf(status) }
+    return { ...withHeaders, ...json, description: json.description ?? reasonOf(status) }
   }
   const mediaType = (isZodSchema(zodSchema) && mediaTypes.get(zodSchema)?.mediaType) || undefined
   const about = isZodSchema(zodSchema) ? globalRegistry.get(zodSchema)?.description : undefined
@@ -65,9 +88,13 @@ function describeResponse(status: string, zodSchema: unknown, json: unknown): un
       : `${reasonOf(status)}: RFC 9457 problem details; \`code\` says which`
   if (typeof json === 'object' && json !== null && (json as JsonObject).type === 'null') {
     // No body (204, a redirect): @fastify/swagger then writes the description alone.
-    return { type: 'null', description }
+    return { type: 'null', description, ...withHeaders }
   }
-  return { description, content: { [mediaType ?? 'application/json']: { schema: json } } }
+  return {
+    description,
+    ...withHeaders,
+    content: { [mediaType ?? 'application/json']: { schema: json } },
+  }
 }
 
 /**
@@ -77,7 +104,8 @@ function describeResponse(status: string, zodSchema: unknown, json: unknown): un
  * - an `operationId` ({@link operationIdOf}) unless it declares one;
  * - `security: []` unless it declares its own: a route that declares none needs no credential,
  *   and says so (an absent `security` would mean "whatever the document's default is");
- * - per-status response descriptions and the media type each body is sent with;
+ * - per-status response descriptions, the media type each body is sent with, and the headers
+ *   a status always carries (Retry-After, Location);
  * - a 400 problem response when it takes input (body, query or path parameters) and declares
  *   no 400 itself: the validator answers `validation_failed` for any such route.
  *

@@ -69,6 +69,11 @@ beforeAll(async () => {
       },
       async (_request, reply) => reply.code(204).send(null),
     )
+    app.get(
+      '/widgets/go',
+      { schema: { response: { 302: z.null(), 429: ProblemSchema } } },
+      async (_request, reply) => reply.redirect('/widgets/mine'),
+    )
     app.get('/hidden', { schema: { hide: true } }, async () => 'no')
   })
 })
@@ -127,6 +132,18 @@ describe('the OpenAPI document a service serves', () => {
     const removed = operation('/widgets/{id}', 'delete').responses
     expect(removed['204']).toEqual({ description: 'No Content' })
     expect(removed['404']?.description).toMatch(/^Not Found/)
+  })
+
+  it('documents Retry-After on a 429 and Location on a redirect', () => {
+    const go = operation('/widgets/go', 'get').responses as Record<
+      string,
+      { headers?: Record<string, { schema?: { type?: string } }> }
+    >
+    expect(go['429']?.headers?.['retry-after']?.schema?.type).toBe('integer')
+    expect(go['302']?.headers?.location?.schema?.type).toBe('string')
+    expect(operation('/widgets/{widgetId}/parts', 'post').responses['201']).not.toHaveProperty(
+      'headers',
+    )
   })
 
   it('adds the 400 validation_failed answer to a route that takes input and declares none', () => {
