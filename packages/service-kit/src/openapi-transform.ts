@@ -71,8 +71,9 @@ function hasContent(value: unknown): value is { description?: string; content: J
 
 /**
  * One response as the document gives it: a description per status (its reason phrase, and
- * what the body is), and the body under the media type it is really sent with, which the
- * contracts say (`mediaTypes`: problem+json for problem details, application/json otherwise).
+ * the body schema's own description, e.g. Problem's), and the body under the media type it is
+ * really sent with, which the contracts say (`mediaTypes`: problem+json for problem details,
+ * application/json otherwise).
  */
 function describeResponse(status: string, zodSchema: unknown, json: unknown): unknown {
   const headers = headersOf(status)
@@ -82,10 +83,7 @@ function describeResponse(status: string, zodSchema: unknown, json: unknown): un
   }
   const mediaType = (isZodSchema(zodSchema) && mediaTypes.get(zodSchema)?.mediaType) || undefined
   const about = isZodSchema(zodSchema) ? globalRegistry.get(zodSchema)?.description : undefined
-  const description =
-    mediaType === undefined
-      ? `${reasonOf(status)}${about ? `: ${about}` : ''}`
-      : `${reasonOf(status)}: RFC 9457 problem details; \`code\` says which`
+  const description = `${reasonOf(status)}${about ? `: ${about}` : ''}`
   if (typeof json === 'object' && json !== null && (json as JsonObject).type === 'null') {
     // No body (204, a redirect): @fastify/swagger then writes the description alone.
     return { type: 'null', description, ...withHeaders }
@@ -115,8 +113,9 @@ export function createOpenApiTransform(options: { skipList: readonly string[] })
   const zodTransform = createJsonSchemaTransform({ skipList: options.skipList })
   return (input) => {
     const result = zodTransform(input) as { schema?: JsonObject & { hide?: boolean }; url: string }
-    const schema = result.schema
-    if (!schema || schema.hide) return result as ReturnType<Transform>
+    if (result.schema?.hide) return result as ReturnType<Transform>
+    // A route without any schema is documented too (it gets an id and `security` all the same).
+    const schema = result.schema ?? {}
     const declared = (input.schema ?? {}) as JsonObject
     const zodResponses = (declared.response ?? {}) as Record<string, unknown>
     const responses: Record<string, unknown> = {}

@@ -74,6 +74,7 @@ beforeAll(async () => {
       { schema: { response: { 302: z.null(), 429: ProblemSchema } } },
       async (_request, reply) => reply.redirect('/widgets/mine'),
     )
+    app.get('/plain', async () => 'no schema at all')
     app.get('/hidden', { schema: { hide: true } }, async () => 'no')
   })
 })
@@ -108,12 +109,14 @@ describe('the OpenAPI document a service serves', () => {
     )
     expect(operation('/widgets/mine', 'get').operationId).toBe('getWidgetsMine')
     expect(operation('/widgets/{id}', 'delete').operationId).toBe('removeWidget')
+    expect(operation('/plain', 'get').operationId).toBe('getPlain')
     expect(doc.paths['/hidden']).toBeUndefined()
   })
 
   it('documents a route without `security` as public (security: []) and keeps a declared one', () => {
     expect(operation('/widgets/{widgetId}/parts', 'post').security).toEqual([])
     expect(operation('/widgets/mine', 'get').security).toEqual([{ bearerAuth: [] }])
+    expect(operation('/plain', 'get').security).toEqual([])
   })
 
   it('describes each status, and declares problem bodies as application/problem+json', () => {
@@ -126,6 +129,7 @@ describe('the OpenAPI document a service serves', () => {
     expect(post['409']?.content).toEqual({
       'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } },
     })
+    expect(post['403']?.description).toMatch(/^Forbidden: .*mfa_required/)
     expect(post['403']?.content).toEqual({
       'application/problem+json': { schema: { $ref: '#/components/schemas/MfaRequiredProblem' } },
     })
