@@ -30,6 +30,9 @@ pnpm build
 step "typecheck"
 pnpm typecheck
 
+step "OpenAPI: both documents lint clean under Redocly, and a client typed from them compiles"
+node scripts/openapi.mjs --no-build
+
 step "migrations match the schema (drizzle-kit generate makes no change)"
 pnpm --filter @authpair/db check:migrations
 

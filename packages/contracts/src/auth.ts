@@ -1,10 +1,12 @@
 import { z } from 'zod'
 import {
+  ACCESS_TOKEN_EXAMPLE,
   EmailSchema,
   IdSchema,
   NameSchema,
   OpaqueTokenSchema,
   PasswordSchema,
+  REFRESH_TOKEN_EXAMPLE,
   TimestampSchema,
 } from './primitives.js'
 import { ProfileSchema, ProviderIdSchema } from './users.js'
@@ -29,7 +31,8 @@ export const LoginBodySchema = z
     password: z
       .string()
       .min(1)
-      .max(PasswordSchema.maxLength ?? 256),
+      .max(PasswordSchema.maxLength ?? 256)
+      .meta({ examples: ['correct horse battery staple'] }),
   })
   .meta({ id: 'LoginBody' })
 export type LoginBody = z.infer<typeof LoginBodySchema>
@@ -37,11 +40,22 @@ export type LoginBody = z.infer<typeof LoginBodySchema>
 /** OAuth 2.0 token response field names (RFC 6749 §5.1). */
 /** A token pair as the auth-service issues it. */
 export const IssuedTokenPairSchema = z.object({
-  access_token: z.string(),
+  access_token: z.string().meta({
+    description: 'a JWT (RFC 9068); send it as Authorization: Bearer',
+    examples: [ACCESS_TOKEN_EXAMPLE],
+  }),
   token_type: z.literal('Bearer'),
-  expires_in: z.number().int().describe('seconds until the access token expires'),
-  refresh_token: z.string(),
-  refresh_expires_in: z.number().int().describe('seconds until the refresh token expires'),
+  expires_in: z
+    .number()
+    .int()
+    .positive()
+    .meta({ description: 'seconds until the access token expires', examples: [900] }),
+  refresh_token: z.string().meta({ examples: [REFRESH_TOKEN_EXAMPLE] }),
+  refresh_expires_in: z
+    .number()
+    .int()
+    .positive()
+    .meta({ description: 'seconds until the refresh token expires', examples: [1_209_600] }),
 })
 export type TokenPair = z.infer<typeof IssuedTokenPairSchema>
 
@@ -50,7 +64,10 @@ export const TokenPairSchema = IssuedTokenPairSchema.extend({
   refresh_token: z
     .string()
     .optional()
-    .describe('absent in cookie mode (?token_delivery=cookie): it is in an HttpOnly cookie'),
+    .meta({
+      description: 'absent in cookie mode (?token_delivery=cookie): it is in an HttpOnly cookie',
+      examples: [REFRESH_TOKEN_EXAMPLE],
+    }),
 }).meta({ id: 'TokenPair' })
 
 /**
@@ -129,10 +146,13 @@ export const OAuthProviderParamsSchema = z.strictObject({ provider: z.string().m
 const CodeChallengeSchema = z
   .string()
   .regex(/^[A-Za-z0-9_-]{43}$/, 'must be an S256 code challenge (43 base64url characters)')
+  // RFC 7636 appendix B's pair.
+  .meta({ examples: ['E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM'] })
 /** RFC 7636 §4.1: 43 to 128 unreserved characters. */
 const CodeVerifierSchema = z
   .string()
   .regex(/^[A-Za-z0-9._~-]{43,128}$/, 'must be 43-128 characters of [A-Za-z0-9._~-]')
+  .meta({ examples: ['dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk'] })
 
 export const OAuthAuthorizeQuerySchema = z.object({
   redirect_uri: z.string().min(1).max(2000),

@@ -1,5 +1,12 @@
 import { z } from 'zod'
-import { IdSchema, NameSchema, OpaqueTokenSchema, TimestampSchema } from './primitives.js'
+import {
+  ACCESS_TOKEN_EXAMPLE,
+  IdSchema,
+  NameSchema,
+  OpaqueTokenSchema,
+  REFRESH_TOKEN_EXAMPLE,
+  TimestampSchema,
+} from './primitives.js'
 
 /** An OAuth scope token (RFC 6749 §3.3: %x21 / %x23-5B / %x5D-7E), e.g. `users:read`. */
 export const ScopeTokenSchema = z
@@ -7,12 +14,14 @@ export const ScopeTokenSchema = z
   .min(1)
   .max(100)
   .regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, 'must be an OAuth scope token (no spaces, quotes or \\)')
+  .meta({ examples: ['users:read'] })
 /** An audience a client's tokens may name (`aud`): an identifier or a URI, no whitespace. */
 export const AudienceSchema = z
   .string()
   .min(1)
   .max(200)
   .regex(/^[\x21-\x7E]+$/, 'must be printable ASCII without spaces')
+  .meta({ examples: ['authpair-api'] })
 
 /** A client of the client-credentials grant, as the admin API shows it (never its secret). */
 export const ClientSchema = z
@@ -94,11 +103,23 @@ export type TokenRequest = z.infer<typeof TokenRequestSchema>
 /** RFC 6749 §5.1: a successful token response. */
 export const OAuthTokenResponseSchema = z
   .object({
-    access_token: z.string(),
+    access_token: z.string().meta({ examples: [ACCESS_TOKEN_EXAMPLE] }),
     token_type: z.literal('Bearer'),
-    expires_in: z.number().int().describe('seconds until the access token expires'),
-    refresh_token: z.string().optional(),
-    refresh_expires_in: z.number().int().optional(),
+    expires_in: z
+      .number()
+      .int()
+      .positive()
+      .meta({ description: 'seconds until the access token expires', examples: [900] }),
+    refresh_token: z
+      .string()
+      .optional()
+      .meta({ examples: [REFRESH_TOKEN_EXAMPLE] }),
+    refresh_expires_in: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .meta({ examples: [1_209_600] }),
     scope: z.string().optional().describe('the granted scopes, space-separated'),
   })
   .meta({ id: 'OAuthTokenResponse' })
@@ -128,8 +149,18 @@ export const IntrospectionResponseSchema = z
     sub: z.string().optional(),
     iss: z.string().optional(),
     aud: z.union([z.string(), z.array(z.string())]).optional(),
-    exp: z.number().int().optional(),
-    iat: z.number().int().optional(),
+    exp: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .meta({ description: 'expiry, seconds since the epoch', examples: [1_773_480_713] }),
+    iat: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .meta({ description: 'issued at, seconds since the epoch', examples: [1_773_479_813] }),
     jti: z.string().optional(),
     /** A user's token: its session and role. */
     sid: z.string().optional(),

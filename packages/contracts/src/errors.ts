@@ -65,6 +65,16 @@ export const ProblemFieldErrorSchema = z.object({
 })
 export type ProblemFieldError = z.infer<typeof ProblemFieldErrorSchema>
 
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json'
+
+/**
+ * The media type a response body is sent with, for the bodies that are not application/json:
+ * the OpenAPI documents declare each response under the type the server really sends
+ * (service-kit's OpenAPI transform reads this). A schema made with `.extend()` is a new schema:
+ * register it too.
+ */
+export const mediaTypes = z.registry<{ mediaType: string }>()
+
 /** RFC 9457 problem details, as every error of both services is shaped. */
 export const ProblemSchema = z
   .object({
@@ -77,6 +87,5 @@ export const ProblemSchema = z
     errors: z.array(ProblemFieldErrorSchema).optional(),
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details (application/problem+json)' })
+  .register(mediaTypes, { mediaType: PROBLEM_CONTENT_TYPE })
 export type Problem = z.infer<typeof ProblemSchema>
-
-export const PROBLEM_CONTENT_TYPE = 'application/problem+json'

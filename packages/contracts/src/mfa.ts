@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { ProblemSchema } from './errors.js'
+import { mediaTypes, PROBLEM_CONTENT_TYPE, ProblemSchema } from './errors.js'
 import { OpaqueTokenSchema } from './primitives.js'
 
 /** The second factors a sign-in may finish with (POST /auth/mfa/verify's `method`). */
@@ -7,7 +7,10 @@ export const MfaMethodSchema = z.enum(['totp', 'recovery_code']).meta({ id: 'Mfa
 export type MfaMethod = z.infer<typeof MfaMethodSchema>
 
 /** RFC 6238 as configured here: six digits. */
-export const TotpCodeSchema = z.string().regex(/^\d{6}$/, 'must be the 6-digit code')
+export const TotpCodeSchema = z
+  .string()
+  .regex(/^\d{6}$/, 'must be the 6-digit code')
+  .meta({ examples: ['492039'] })
 
 /**
  * A recovery code as typed: 24 base32 characters, with or without the hyphens and spaces it is
@@ -31,11 +34,13 @@ export const MfaRequiredProblemSchema = ProblemSchema.extend({
     .array(MfaMethodSchema)
     .optional()
     .describe('With code mfa_required: the second factors this account can use'),
-}).meta({
-  id: 'MfaRequiredProblem',
-  description:
-    'RFC 9457 problem details; with code mfa_required it also carries mfa_token and methods',
 })
+  .meta({
+    id: 'MfaRequiredProblem',
+    description:
+      'RFC 9457 problem details; with code mfa_required it also carries mfa_token and methods',
+  })
+  .register(mediaTypes, { mediaType: PROBLEM_CONTENT_TYPE })
 export type MfaRequiredProblem = z.infer<typeof MfaRequiredProblemSchema>
 
 export const MfaVerifyBodySchema = z
@@ -50,8 +55,16 @@ export type MfaVerifyBody = z.infer<typeof MfaVerifyBodySchema>
 export const MfaStatusSchema = z
   .object({
     totp: z.boolean().describe('a confirmed authenticator app'),
-    passkeys: z.number().int().describe('passkeys registered'),
-    recovery_codes_left: z.number().int(),
+    passkeys: z
+      .number()
+      .int()
+      .nonnegative()
+      .meta({ description: 'passkeys registered', examples: [1] }),
+    recovery_codes_left: z
+      .number()
+      .int()
+      .nonnegative()
+      .meta({ examples: [10] }),
   })
   .meta({ id: 'MfaStatus' })
 export type MfaStatus = z.infer<typeof MfaStatusSchema>

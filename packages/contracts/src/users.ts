@@ -20,10 +20,19 @@ export const ProfileSchema = z
      * Null for an account a provider made without vouching for the address (Yandex) until a
      * verification link proves it: an unproven address never claims a mailbox.
      */
-    email: z.string().nullable(),
+    email: z
+      .string()
+      .meta({ examples: ['ada@example.com'] })
+      .nullable(),
     email_verified: z.boolean(),
-    name: z.string().nullable(),
-    locale: z.string().nullable(),
+    name: z
+      .string()
+      .meta({ examples: ['Ada Lovelace'] })
+      .nullable(),
+    locale: z
+      .string()
+      .meta({ examples: ['en-GB'] })
+      .nullable(),
     role: RoleSchema,
     created_at: TimestampSchema,
     providers: z.array(ProviderIdSchema),

@@ -1,7 +1,7 @@
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import fp from 'fastify-plugin'
-import { createJsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod'
+import { createOpenApiTransform, openApiTransformObject } from './openapi-transform.js'
 
 export interface DocsOptions {
   title: string
@@ -16,11 +16,18 @@ export interface DocsOptions {
    * another kind of credential, e.g. an OAuth 2 client-credentials token with scopes.
    */
   securitySchemes?: Record<string, Record<string, unknown>>
+  /**
+   * Where clients reach the operations: the gateway's public origin (ISSUER). The paths are
+   * the gateway's (`/auth/...`, `/users/...`); a route served elsewhere (the auth-service's
+   * own-port /revocations) declares its own `servers`.
+   */
+  servers: { url: string; description: string }[]
 }
 
 /**
  * OpenAPI 3.1 from the routes' zod schemas (packages/contracts), so the document and the
- * validation can never disagree.
+ * validation can never disagree. `scripts/openapi.mjs` lints both services' documents with
+ * Redocly (redocly.yaml) and type-checks a client generated from them.
  */
 export const docs = fp<DocsOptions>(
   async (fastify, options) => {
@@ -28,17 +35,18 @@ export const docs = fp<DocsOptions>(
       openapi: {
         openapi: '3.1.0',
         info: { title: options.title, description: options.description, version: options.version },
+        servers: options.servers,
         components: {
           securitySchemes: {
             bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
-            // The token endpoint's client_secret_basic (RFC 6749 §2.3.1).
-            clientBasic: { type: 'http', scheme: 'basic' },
             ...options.securitySchemes,
           },
         },
       },
-      transform: createJsonSchemaTransform({ skipList: [`${options.routePrefix}/*`] }),
-      transformObject: jsonSchemaTransformObject,
+      // operationIds, `security`, response descriptions and media types, only this service's
+      // schemas: see openapi-transform.ts.
+      transform: createOpenApiTransform({ skipList: [`${options.routePrefix}/*`] }),
+      transformObject: openApiTransformObject,
     })
     if (options.exposed) {
       await fastify.register(swaggerUi, {

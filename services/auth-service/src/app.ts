@@ -52,6 +52,11 @@ export const authApp: FastifyPluginAsync<AuthAppOptions> = async (fastify, optio
       version: '0.1.0',
       routePrefix: '/auth/docs',
       exposed: config.DOCS_ENABLED,
+      servers: [{ url: config.ISSUER, description: 'The gateway (ISSUER)' }],
+      securitySchemes: {
+        // The token endpoint's client_secret_basic (RFC 6749 §2.3.1).
+        clientBasic: { type: 'http', scheme: 'basic' },
+      },
     },
     metricsPrefix: 'auth_',
     corsOrigins: config.CORS_ORIGINS,

@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTestApp, type TestApp } from './helper.js'
 
+interface Operation {
+  operationId: string
+  security?: unknown
+  responses: Record<string, { description: string; content?: Record<string, unknown> }>
+}
+
 let t: TestApp
 beforeAll(async () => {
   t = await buildTestApp()
@@ -88,6 +94,42 @@ describe('auth-service, app-wide behaviour', () => {
     // service-only routes and duplicates stay out of the public document
     expect(Object.keys(openapi.paths)).not.toContain('/health')
     expect(Object.keys(openapi.paths)).not.toContain('/metrics')
+  })
+
+  it('documents each operation as a client needs it: id, security, problem+json errors', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/auth/docs/json' })).json()
+    expect(doc.servers).toEqual([{ url: t.config.ISSUER, description: 'The gateway (ISSUER)' }])
+    const ids: string[] = []
+    for (const [path, operations] of Object.entries<Record<string, Operation>>(doc.paths)) {
+      for (const [method, op] of Object.entries(operations)) {
+        const where = `${method.toUpperCase()} ${path}`
+        ids.push(op.operationId)
+        expect(Array.isArray(op.security), where).toBe(true)
+        for (const [status, response] of Object.entries(op.responses)) {
+          expect(response.description, `${where} ${status}`).not.toBe('Default Response')
+          if (Number(status) < 400) continue
+          // The token endpoint speaks RFC 6749 §5.2 JSON; every other error is problem+json.
+          const expected = path === '/auth/token' || path === '/auth/introspect'
+          expect(Object.keys(response.content ?? {}), `${where} ${status}`).toEqual([
+            expected ? 'application/json' : 'application/problem+json',
+          ])
+        }
+      }
+    }
+    expect(new Set(ids).size).toBe(ids.length)
+    expect(doc.paths['/auth/login'].post.operationId).toBe('postAuthLogin')
+    expect(doc.paths['/auth/login'].post.security).toEqual([])
+    // Only this service's schemas: the users-service's admin list is not here.
+    expect(Object.keys(doc.components.schemas)).toContain('TokenPair')
+    expect(Object.keys(doc.components.schemas)).not.toContain('AdminUserList')
+  })
+
+  it('answers an error with the media type its OpenAPI document declares', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/auth/docs/json' })).json()
+    const declared = Object.keys(doc.paths['/auth/login'].post.responses['400'].content)
+    const res = await t.app.inject({ method: 'POST', url: '/auth/login', payload: {} })
+    expect(res.statusCode).toBe(400)
+    expect(declared).toEqual([String(res.headers['content-type']).split(';')[0]])
   })
 
   it('does not serve the docs when DOCS_ENABLED=false', async () => {

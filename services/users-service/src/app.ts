@@ -35,6 +35,7 @@ export const usersApp: FastifyPluginAsync<UsersAppOptions> = async (fastify, opt
       version: '0.1.0',
       routePrefix: '/users/docs',
       exposed: config.DOCS_ENABLED,
+      servers: [{ url: config.ISSUER, description: 'The gateway (ISSUER)' }],
       securitySchemes: {
         clientCredentials: {
           type: 'oauth2',

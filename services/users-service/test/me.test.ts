@@ -121,6 +121,20 @@ describe('users-service, app-wide behaviour', () => {
     const doc = (await pair.users.inject({ method: 'GET', url: '/users/docs/json' })).json()
     expect(doc.openapi).toBe('3.1.0')
     expect(doc.paths['/users/me'].get.security).toEqual([{ bearerAuth: [] }])
+    expect(doc.paths['/users/me'].get.operationId).toBe('getUsersMe')
+    expect(doc.paths['/users/me'].get.responses['401'].content).toEqual({
+      'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } },
+    })
+    // Only this service's schemas: none of the auth-service's token or session shapes.
+    const schemas = Object.keys(doc.components.schemas)
+    expect(schemas).toContain('Profile')
+    expect(schemas).not.toContain('TokenPair')
+    expect(schemas).not.toContain('Session')
+    // Only this service's security schemes too.
+    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual([
+      'bearerAuth',
+      'clientCredentials',
+    ])
   })
 
   it('is ready with the database reachable, and counts JWKS fetches in /metrics', async () => {

@@ -1,4 +1,4 @@
-import { RevocationFeedQuerySchema, RevocationFeedSchema } from '@authpair/contracts'
+import { ProblemSchema, RevocationFeedQuerySchema, RevocationFeedSchema } from '@authpair/contracts'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import type { AuthConfig } from '../config.js'
 
@@ -18,8 +18,19 @@ const revocationRoutes: FastifyPluginAsyncZod<{ config: AuthConfig }> = async (
         tags: ['internal'],
         summary:
           'Sessions ended and users disabled since a cursor (long poll); own port only, not routed by the gateway',
+        // Not the gateway of the document's `servers`: where verifiers reach the JWKS directly.
+        servers: [
+          {
+            url: 'http://{host}:{port}',
+            description: 'The auth-service’s own port, on the internal network',
+            variables: {
+              host: { default: '127.0.0.1' },
+              port: { default: String(config.PORT) },
+            },
+          },
+        ],
         querystring: RevocationFeedQuerySchema,
-        response: { 200: RevocationFeedSchema },
+        response: { 200: RevocationFeedSchema, 400: ProblemSchema },
       },
     },
     async (request, reply) => {
