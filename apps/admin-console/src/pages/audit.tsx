@@ -1,5 +1,6 @@
+import type { AuditEvent, AuditEventList } from '@authpair/contracts'
+import { AUDIT_EVENT_TYPES } from '@authpair/contracts/audit-event-types'
 import { useState } from 'preact/hooks'
-import type { AuditEvent, AuditList } from '../admin-types.js'
 import { api } from '../api.js'
 import { Notice } from '../components/notice.js'
 import { useLoad } from '../components/use-load.js'
@@ -20,8 +21,8 @@ export function AuditPage() {
   const cursor = cursors[cursors.length - 1]
   const list = useLoad(
     () =>
-      api.get<AuditList>('/admin/audit', {
-        user: filters.user,
+      api.get<AuditEventList>('/admin/audit', {
+        user_id: filters.user,
         type: filters.type,
         since: isoFromLocalInput(filters.since),
         until: isoFromLocalInput(filters.until),
@@ -54,7 +55,14 @@ export function AuditPage() {
         </div>
         <div>
           <label for="audit-type">Event type</label>
-          <input id="audit-type" name="type" value={filters.type} placeholder="e.g. login_failed" />
+          <select id="audit-type" name="type" value={filters.type}>
+            <option value="">any</option>
+            {AUDIT_EVENT_TYPES.map((type) => (
+              <option value={type} key={type}>
+                {type}
+              </option>
+            ))}
+          </select>
         </div>
         <div>
           <label for="audit-since">From</label>
@@ -97,6 +105,7 @@ export function AuditTable({ events, showUser }: { events: AuditEvent[]; showUse
             <th scope="col">When</th>
             <th scope="col">Event</th>
             {showUser && <th scope="col">User</th>}
+            <th scope="col">By</th>
             <th scope="col">Address</th>
             <th scope="col">Details</th>
           </tr>
@@ -113,12 +122,22 @@ export function AuditTable({ events, showUser }: { events: AuditEvent[]; showUse
                   {event.user_id ? <a href={hrefOf.user(event.user_id)}>{event.user_id}</a> : '—'}
                 </td>
               )}
+              <td>{actorOf(event, showUser)}</td>
               <td>{event.ip ?? '—'}</td>
-              <td class="clip">{event.details ? JSON.stringify(event.details) : ''}</td>
+              <td class="clip">
+                {Object.keys(event.details).length ? JSON.stringify(event.details) : ''}
+              </td>
             </tr>
           ))}
         </tbody>
       </table>
     </div>
   )
+}
+
+/** Who acted: the user themselves (no actor), an admin (a link to them), or the CLI. */
+function actorOf(event: AuditEvent, linkable: boolean) {
+  if (!event.actor_id) return 'self'
+  if (event.actor_id === 'cli' || !linkable) return event.actor_id
+  return <a href={hrefOf.user(event.actor_id)}>{event.actor_id}</a>
 }

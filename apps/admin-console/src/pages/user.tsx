@@ -1,5 +1,4 @@
-import type { AdminUser } from '@authpair/contracts'
-import type { AuditList, AuthUserDetails } from '../admin-types.js'
+import type { AdminAuthUser, AdminUser, AuditEventList } from '@authpair/contracts'
 import { api } from '../api.js'
 import { confirmAction } from '../components/confirm.js'
 import { Notice } from '../components/notice.js'
@@ -16,8 +15,11 @@ export function UserPage({ id }: { id: string }) {
   const path = `/admin/users/${encodeURIComponent(id)}`
   const authPath = `/admin/auth/users/${encodeURIComponent(id)}`
   const user = useLoad(() => api.get<AdminUser>(path), id)
-  const details = useLoad(() => api.get<AuthUserDetails>(authPath), id)
-  const audit = useLoad(() => api.get<AuditList>('/admin/audit', { user: id, limit: 20 }), id)
+  const details = useLoad(() => api.get<AdminAuthUser>(authPath), id)
+  const audit = useLoad(
+    () => api.get<AuditEventList>('/admin/audit', { user_id: id, limit: 20 }),
+    id,
+  )
   const [run, error, done] = useAction()
 
   const refresh = () => {
@@ -172,7 +174,7 @@ export function UserPage({ id }: { id: string }) {
                   <td>{formatTime(session.last_used_at)}</td>
                   <td>{session.ip ?? '—'}</td>
                   <td class="clip">{session.user_agent ?? '—'}</td>
-                  <td>{session.amr?.join(', ') ?? '—'}</td>
+                  <td>{session.amr.join(', ') || '—'}</td>
                   <td>
                     <button
                       type="button"
@@ -201,7 +203,7 @@ export function UserPage({ id }: { id: string }) {
       {details.data && details.data.identities.length > 0 && (
         <ul>
           {details.data.identities.map((identity) => (
-            <li key={`${identity.provider}:${identity.subject ?? ''}`}>
+            <li key={`${identity.provider}:${identity.provider_user_id}`}>
               {identity.provider}
               {identity.email ? ` (${identity.email})` : ''}, linked{' '}
               {formatTime(identity.created_at)}
