@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /**
  * `pnpm manage <command>`: administration from a shell, in the spirit of Django's manage.py.
- * Reads the same environment as the auth-service (DATABASE_URL, KEY_ENCRYPTION_KEY, …).
+ * Reads the same environment as the auth-service (DATABASE_URL, KEY_ENCRYPTION_KEY, DATA_DIR,
+ * …), plus `.env` in the working directory when it exists, as `pnpm start` does (a variable in
+ * the real environment wins; never when NODE_ENV is production).
  *
  *   migrate                         apply the database migrations
  *   create-admin <email> [name]     create an admin (password from stdin, or asked without echo)
@@ -29,7 +31,7 @@ import { normalizeEmail } from '@authpair/accounts'
 import { CreateClientBodySchema } from '@authpair/contracts'
 import { migrateDatabase, newId, redactDatabaseUrl } from '@authpair/db'
 import { passwordProblem } from '@authpair/passwords'
-import { HttpProblem } from '@authpair/service-kit'
+import { HttpProblem, loadEnvFileInDevelopment } from '@authpair/service-kit'
 import { buildAuthApp } from '../app.js'
 import { loadAuthConfig } from '../config.js'
 import { importDjangoUsers } from '../django/django-import.js'
@@ -311,6 +313,8 @@ async function manageClients(
 }
 
 try {
+  // The same .env `pnpm start` reads, so both find the same database and key-encryption key.
+  loadEnvFileInDevelopment(process.env.NODE_ENV)
   await main(process.argv.slice(2))
 } catch (error) {
   const message = error instanceof Error ? error.message.split('\n')[0] : String(error)
