@@ -24,6 +24,7 @@ export { type DocsOptions, docs } from './docs.js'
 export { type EnvFileOutcome, loadEnvFileInDevelopment } from './env-file.js'
 export { type HealthOptions, health, type ReadinessCheck } from './health.js'
 export { type MetricsOptions, metrics } from './metrics.js'
+export { prettyLogStream, wantsPrettyLogs } from './pretty-logs.js'
 export { classifyError, HttpProblem, problemBody, problemErrors, sendProblem } from './problem.js'
 export {
   connectRedis,
