@@ -16,6 +16,7 @@ import {
   httpUrlSchema,
   listSchema,
   loadConfig,
+  loadEnvFileInDevelopment,
   optionalBooleanSchema,
   portSchema,
   rateLimitConfigShape,
@@ -289,4 +290,12 @@ export type AuthConfig = z.output<typeof AuthConfigSchema>
 
 export function loadAuthConfig(env: Record<string, string | undefined> = process.env): AuthConfig {
   return loadConfig(AuthConfigSchema, withDerivedDefaults(env))
+}
+
+/**
+ * `pnpm manage`'s `.env` (service-kit's loadEnvFileInDevelopment): here because this file is
+ * the one that reads process.env. The service itself never calls it.
+ */
+export function loadDevelopmentEnvFile(): void {
+  loadEnvFileInDevelopment(process.env.NODE_ENV)
 }

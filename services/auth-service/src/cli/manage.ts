@@ -31,9 +31,9 @@ import { normalizeEmail } from '@authpair/accounts'
 import { CreateClientBodySchema } from '@authpair/contracts'
 import { migrateDatabase, newId, redactDatabaseUrl } from '@authpair/db'
 import { passwordProblem } from '@authpair/passwords'
-import { HttpProblem, loadEnvFileInDevelopment } from '@authpair/service-kit'
+import { HttpProblem } from '@authpair/service-kit'
 import { buildAuthApp } from '../app.js'
-import { loadAuthConfig } from '../config.js'
+import { loadAuthConfig, loadDevelopmentEnvFile } from '../config.js'
 import { importDjangoUsers } from '../django/django-import.js'
 import { openDjangoSource } from '../django/django-source.js'
 import { keyStatus } from '../keys/key-store.js'
@@ -314,7 +314,7 @@ async function manageClients(
 
 try {
   // The same .env `pnpm start` reads, so both find the same database and key-encryption key.
-  loadEnvFileInDevelopment(process.env.NODE_ENV)
+  loadDevelopmentEnvFile()
   await main(process.argv.slice(2))
 } catch (error) {
   const message = error instanceof Error ? error.message.split('\n')[0] : String(error)
