@@ -6,7 +6,7 @@ export {
   type NewAccount,
   sessionAuthorizes,
 } from './account-rules.js'
-export { type AuditEventType, AuditTrail } from './audit-trail.js'
+export { type AuditEventType, type AuditObserver, AuditTrail } from './audit-trail.js'
 export { type Clock, systemClock } from './clock.js'
 export { normalizeEmail } from './email.js'
 export {

@@ -1,8 +1,19 @@
 import { z } from 'zod'
-import { type DatabaseTarget, parseDatabaseUrl } from './connection-url.js'
+import { type DatabaseTarget, DEFAULT_DATA_DIR, parseDatabaseUrl } from './connection-url.js'
 import { DEFAULT_QUERY_TIMEOUT_MS } from './database.js'
 
-/** DATABASE_URL for a service's config schema: parsed into a target, one-line error otherwise. */
+/**
+ * DATA_DIR: the one directory everything the embedded default writes lives in (the SQLite
+ * database when DATABASE_URL is unset, the development key-encryption key), relative to the
+ * working directory. Default ./data.
+ */
+export const dataDirSchema = z.string().default(DEFAULT_DATA_DIR)
+
+/**
+ * DATABASE_URL for a service's config schema: parsed into a target, one-line error otherwise.
+ * Unset here means ./data/authpair.db: the services' config loaders fill in the file under
+ * DATA_DIR before parsing (service-kit's withDerivedDefaults), since a field cannot see another.
+ */
 export const databaseUrlSchema = z
   .string()
   .optional()

@@ -4,8 +4,14 @@ export type DatabaseTarget =
   | { dialect: 'postgres'; url: string }
   | { dialect: 'sqlite'; path: string }
 
-/** Where the embedded default lives when DATABASE_URL is unset: ./data/ under the working dir. */
-export const DEFAULT_SQLITE_PATH = './data/authpair.db'
+/** DATA_DIR's default: ./data/ under the working directory. */
+export const DEFAULT_DATA_DIR = './data'
+
+/** The embedded default's file name inside DATA_DIR. */
+export const SQLITE_FILE_NAME = 'authpair.db'
+
+/** Where the embedded default lives when neither DATABASE_URL nor DATA_DIR is set. */
+export const DEFAULT_SQLITE_PATH = `${DEFAULT_DATA_DIR}/${SQLITE_FILE_NAME}`
 
 export class DatabaseUrlError extends Error {
   readonly code = 'invalid_database_url'
@@ -13,12 +19,21 @@ export class DatabaseUrlError extends Error {
 
 /**
  * DATABASE_URL picks the dialect: `postgres://` or `postgresql://` is PostgreSQL; a file path
- * (or `file:` / `sqlite:` followed by one) is SQLite; unset is SQLite under ./data/. Any other
- * scheme is refused rather than mistaken for a file name.
+ * (or `file:` / `sqlite:` followed by one) is SQLite; unset is SQLite in the data directory
+ * (`dataDir`, DATA_DIR: ./data/ by default), the same directory that holds the development
+ * key-encryption key, so the two always move together. Any other scheme is refused rather than
+ * mistaken for a file name.
  */
-export function parseDatabaseUrl(raw: string | undefined, cwd = process.cwd()): DatabaseTarget {
+export function parseDatabaseUrl(
+  raw: string | undefined,
+  cwd = process.cwd(),
+  dataDir: string | undefined = DEFAULT_DATA_DIR,
+): DatabaseTarget {
   const value = raw?.trim() ?? ''
-  if (value === '') return { dialect: 'sqlite', path: resolve(cwd, DEFAULT_SQLITE_PATH) }
+  if (value === '') {
+    const dir = dataDir?.trim() || DEFAULT_DATA_DIR
+    return { dialect: 'sqlite', path: resolve(cwd, dir, SQLITE_FILE_NAME) }
+  }
   if (/^postgres(ql)?:\/\//i.test(value)) {
     let parsed: URL
     try {

@@ -1,11 +1,18 @@
 export { type AuditClient, type AuditInput, recordAuditEvent } from './audit.js'
-export { databaseUrlSchema, dbPoolMaxSchema, dbQueryTimeoutMsSchema } from './config-schema.js'
+export {
+  databaseUrlSchema,
+  dataDirSchema,
+  dbPoolMaxSchema,
+  dbQueryTimeoutMsSchema,
+} from './config-schema.js'
 export {
   type DatabaseTarget,
   DatabaseUrlError,
+  DEFAULT_DATA_DIR,
   DEFAULT_SQLITE_PATH,
   parseDatabaseUrl,
   redactDatabaseUrl,
+  SQLITE_FILE_NAME,
 } from './connection-url.js'
 export {
   type Database,
@@ -13,6 +20,7 @@ export {
   DEFAULT_QUERY_TIMEOUT_MS,
   type Dialect,
 } from './database.js'
+export { type EnsureDatabaseResult, ensurePostgresDatabase } from './ensure-database.js'
 export {
   type DatabaseError,
   DatabaseNotMigratedError,

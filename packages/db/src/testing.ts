@@ -121,3 +121,16 @@ export async function readRawRows(
     await client.end({ timeout: 5 })
   }
 }
+
+/**
+ * Drops a database of the PostgreSQL test server by name, if it exists: for a test whose code
+ * under test created the database itself (the launcher's ensurePostgresDatabase).
+ */
+export async function dropTestServerDatabase(name: string): Promise<void> {
+  const admin = postgres(TEST_POSTGRES_URL, { max: 1, connect_timeout: 5, onnotice: () => {} })
+  try {
+    await admin.unsafe(`drop database if exists "${name.replaceAll('"', '""')}" with (force)`)
+  } finally {
+    await admin.end({ timeout: 5 })
+  }
+}

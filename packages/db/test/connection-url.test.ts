@@ -10,6 +10,25 @@ describe('DATABASE_URL picks the dialect', () => {
     expect(parseDatabaseUrl('  ', '/srv/app')).toEqual(parseDatabaseUrl(undefined, '/srv/app'))
   })
 
+  it('is SQLite in DATA_DIR when unset and a data directory is given (the KEK lives there too)', () => {
+    expect(parseDatabaseUrl(undefined, '/srv/app', 'state')).toEqual({
+      dialect: 'sqlite',
+      path: '/srv/app/state/authpair.db',
+    })
+    expect(parseDatabaseUrl('', '/srv/app', '/var/lib/authpair')).toEqual({
+      dialect: 'sqlite',
+      path: '/var/lib/authpair/authpair.db',
+    })
+    expect(parseDatabaseUrl(undefined, '/srv/app', '  ')).toEqual(
+      parseDatabaseUrl(undefined, '/srv/app'),
+    )
+    // a DATABASE_URL that is set wins over DATA_DIR
+    expect(parseDatabaseUrl('./x.db', '/srv/app', 'state')).toEqual({
+      dialect: 'sqlite',
+      path: '/srv/app/x.db',
+    })
+  })
+
   it('is PostgreSQL for postgres:// and postgresql://', () => {
     expect(parseDatabaseUrl('postgres://u:p@db:5432/auth').dialect).toBe('postgres')
     expect(parseDatabaseUrl('postgresql://db/auth').dialect).toBe('postgres')

@@ -1,3 +1,5 @@
+import { isAbsolute, join } from 'node:path'
+import { DEFAULT_DATA_DIR, SQLITE_FILE_NAME } from '@authpair/db'
 import { z } from 'zod'
 
 /** A configuration value that failed validation; the message is one line naming the variable. */
@@ -38,6 +40,41 @@ export function loadConfig<S extends z.ZodObject>(schema: S, env: Env): z.output
     return `${key}: ${issue.message} (${describeValue(cleaned, key)})`
   })
   throw new ConfigError(`invalid configuration: ${problems.join('; ')}`)
+}
+
+const isUnset = (value: string | undefined) => value === undefined || value.trim() === ''
+
+/** The gateway's port in development (GATEWAY_PORT's default). */
+export const DEFAULT_GATEWAY_PORT = 8080
+
+/**
+ * The defaults that depend on another variable, filled in before a service's schema parses the
+ * environment (a zod field cannot see its siblings). Each applies only when its variable is
+ * unset or empty, so an explicit value always wins:
+ *
+ * - ISSUER: `http://localhost:<GATEWAY_PORT>`, the origin `pnpm start`'s gateway serves, so
+ *   moving the gateway moves the issuer of tokens and discovery with it. A GATEWAY_PORT that
+ *   is not a port is left to the schema to refuse.
+ * - DATABASE_URL: `<DATA_DIR>/authpair.db`, so the embedded database lives beside the
+ *   development key-encryption key (DATA_DIR/key-encryption.key); a DATA_DIR moves both.
+ */
+export function withDerivedDefaults(env: Env): Env {
+  const derived: Env = { ...env }
+  if (isUnset(env.ISSUER)) {
+    const raw = env.GATEWAY_PORT?.trim()
+    const port = isUnset(raw) ? DEFAULT_GATEWAY_PORT : Number(raw)
+    if (Number.isInteger(port) && port > 0 && port <= 65535) {
+      derived.ISSUER = `http://localhost:${port}`
+    }
+  }
+  if (isUnset(env.DATABASE_URL)) {
+    const dir = isUnset(env.DATA_DIR) ? DEFAULT_DATA_DIR : (env.DATA_DIR as string).trim()
+    // A relative DATA_DIR stays relative (resolved from the working directory, as before);
+    // `./` keeps a bare directory name from reading as a URL scheme.
+    const file = join(dir, SQLITE_FILE_NAME)
+    derived.DATABASE_URL = isAbsolute(file) ? file : `./${file}`
+  }
+  return derived
 }
 
 /** A TCP port from the environment. */

@@ -9,6 +9,7 @@ import Fastify, {
 import fp from 'fastify-plugin'
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { BaseConfig } from './config-loader.js'
+import { prettyLogStream, wantsPrettyLogs } from './pretty-logs.js'
 import { classifyError, sendProblem } from './problem.js'
 import { genReqId } from './request-id.js'
 import { responseSerializerCompiler } from './response-serializer.js'
@@ -25,14 +26,19 @@ export interface CreateServerOptions {
 
 /**
  * The Fastify instance both services start from: pino logs carrying the request id under
- * `request_id`, secrets redacted, the gateway as the only trusted proxy, zod validation and
+ * `request_id`, secrets redacted, pretty at a development terminal (JSON otherwise), the gateway as the only trusted proxy, zod validation and
  * serialization, and timeouts so a slow client cannot hold a connection forever.
  */
 export function createServer(options: CreateServerOptions): FastifyInstance {
   const { config } = options
   const logger =
     options.logger === undefined
-      ? { level: config.LOG_LEVEL, base: { service: options.name } }
+      ? {
+          level: config.LOG_LEVEL,
+          base: { service: options.name },
+          // Development at a terminal: readable lines; JSON everywhere else.
+          ...(wantsPrettyLogs(config) ? { stream: prettyLogStream() } : {}),
+        }
       : options.logger
   const app = Fastify({
     // Whoever supplies the logger options (a test's stream), secrets stay out of every line.

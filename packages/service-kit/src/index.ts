@@ -3,12 +3,14 @@ export {
   baseConfigShape,
   booleanSchema,
   ConfigError,
+  DEFAULT_GATEWAY_PORT,
   httpUrlSchema,
   listSchema,
   loadConfig,
   optionalBooleanSchema,
   portSchema,
   rateLimitConfigShape,
+  withDerivedDefaults,
 } from './config-loader.js'
 export { type CorsPolicyOptions, corsPolicy } from './cors.js'
 export {
@@ -19,8 +21,10 @@ export {
 } from './create-server.js'
 export { decodeCursor, encodeCursor } from './cursor.js'
 export { type DocsOptions, docs } from './docs.js'
+export { type EnvFileOutcome, loadEnvFileInDevelopment } from './env-file.js'
 export { type HealthOptions, health, type ReadinessCheck } from './health.js'
 export { type MetricsOptions, metrics } from './metrics.js'
+export { prettyLogStream, wantsPrettyLogs } from './pretty-logs.js'
 export { classifyError, HttpProblem, problemBody, problemErrors, sendProblem } from './problem.js'
 export {
   connectRedis,

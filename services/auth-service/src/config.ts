@@ -3,7 +3,12 @@
  * .env.example with a comment; defaults live here, in the schema.
  */
 import { RoleSchema } from '@authpair/contracts'
-import { databaseUrlSchema, dbPoolMaxSchema, dbQueryTimeoutMsSchema } from '@authpair/db'
+import {
+  databaseUrlSchema,
+  dataDirSchema,
+  dbPoolMaxSchema,
+  dbQueryTimeoutMsSchema,
+} from '@authpair/db'
 import { argon2ConfigShape } from '@authpair/passwords'
 import {
   baseConfigShape,
@@ -11,9 +16,11 @@ import {
   httpUrlSchema,
   listSchema,
   loadConfig,
+  loadEnvFileInDevelopment,
   optionalBooleanSchema,
   portSchema,
   rateLimitConfigShape,
+  withDerivedDefaults,
 } from '@authpair/service-kit'
 import { z } from 'zod'
 import { webauthnProblems } from './passkeys/relying-party.js'
@@ -26,17 +33,23 @@ export const AuthConfigSchema = z
   .object({
     ...baseConfigShape,
     PORT: portSchema(3001),
-    /** postgres://… or a SQLite file path; unset: SQLite under ./data/. */
+    /** postgres://… or a SQLite file path; unset: DATA_DIR/authpair.db. */
     DATABASE_URL: databaseUrlSchema,
     /** PostgreSQL pool size per process. */
     DB_POOL_MAX: dbPoolMaxSchema,
     /** Deadline of each PostgreSQL call, ms; past it the request is a 503 with Retry-After. */
     DB_QUERY_TIMEOUT_MS: dbQueryTimeoutMsSchema,
-    /** Where development keeps generated secrets (the key-encryption key). */
-    DATA_DIR: z.string().default('./data'),
+    /**
+     * Everything the embedded default writes: the SQLite database (when DATABASE_URL is unset)
+     * and the development key-encryption key (when KEY_ENCRYPTION_KEY is unset). Default ./data.
+     */
+    DATA_DIR: dataDirSchema,
+    /** The development gateway's port; ISSUER's default follows it. Default 8080. */
+    GATEWAY_PORT: portSchema(8080),
     /**
      * The issuer (`iss`) of every token and the public origin of the gateway: metadata lives at
-     * `${ISSUER}/.well-known/openid-configuration`.
+     * `${ISSUER}/.well-known/openid-configuration`. Unset: http://localhost:<GATEWAY_PORT>
+     * (withDerivedDefaults).
      */
     ISSUER: httpUrlSchema.default('http://localhost:8080'),
     /** The `aud` of access tokens; verifiers require it. */
@@ -276,5 +289,13 @@ export const AuthConfigSchema = z
 export type AuthConfig = z.output<typeof AuthConfigSchema>
 
 export function loadAuthConfig(env: Record<string, string | undefined> = process.env): AuthConfig {
-  return loadConfig(AuthConfigSchema, env)
+  return loadConfig(AuthConfigSchema, withDerivedDefaults(env))
+}
+
+/**
+ * `pnpm manage`'s `.env` (service-kit's loadEnvFileInDevelopment): here because this file is
+ * the one that reads process.env. The service itself never calls it.
+ */
+export function loadDevelopmentEnvFile(): void {
+  loadEnvFileInDevelopment(process.env.NODE_ENV)
 }

@@ -78,7 +78,9 @@ describe('auth-service, app-wide behaviour', () => {
     )
     expect(res.body).toContain('route="unmatched"')
     expect(res.body).not.toContain('/random/path/one')
-    expect(res.body).toContain('auth_process_resident_memory_bytes')
+    // prom-client's defaults under their standard names (dashboards query them as they are)
+    expect(res.body).toMatch(/^process_resident_memory_bytes \d+/m)
+    expect(res.body).not.toContain('auth_process_')
   })
 
   it('renders Swagger UI at /auth/docs and the OpenAPI 3.1 document beside it', async () => {

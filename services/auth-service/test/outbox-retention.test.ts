@@ -129,6 +129,9 @@ describe('OUTBOX_RETENTION_DAYS', () => {
     expect(JSON.stringify(logged)).not.toContain(unsentOld.toAddress)
     const metrics = (await t.app.inject({ method: 'GET', url: '/metrics' })).body
     expect(metrics).toMatch(/^auth_mail_abandoned_total\{kind="email_verify"\} 1$/m)
+    expect(metrics).toMatch(
+      /^auth_mail_deliveries_total\{outcome="abandoned",kind="email_verify"\} 1$/m,
+    )
 
     // three days later the younger two have aged out as well
     clock.advance(3 * DAY_S)

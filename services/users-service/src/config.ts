@@ -3,7 +3,12 @@
  * in .env.example with a comment; defaults live here, in the schema.
  */
 import { RoleSchema } from '@authpair/contracts'
-import { databaseUrlSchema, dbPoolMaxSchema, dbQueryTimeoutMsSchema } from '@authpair/db'
+import {
+  databaseUrlSchema,
+  dataDirSchema,
+  dbPoolMaxSchema,
+  dbQueryTimeoutMsSchema,
+} from '@authpair/db'
 import { argon2ConfigShape } from '@authpair/passwords'
 import {
   baseConfigShape,
@@ -13,6 +18,7 @@ import {
   loadConfig,
   portSchema,
   rateLimitConfigShape,
+  withDerivedDefaults,
 } from '@authpair/service-kit'
 import { z } from 'zod'
 
@@ -20,8 +26,12 @@ export const UsersConfigSchema = z.object({
   ...baseConfigShape,
   ...rateLimitConfigShape,
   PORT: portSchema(3002),
-  /** postgres://… or a SQLite file path; unset: SQLite under ./data/. */
+  /** postgres://… or a SQLite file path; unset: DATA_DIR/authpair.db. */
   DATABASE_URL: databaseUrlSchema,
+  /** Where the embedded default lives (the auth-service's DATA_DIR). Default ./data. */
+  DATA_DIR: dataDirSchema,
+  /** The development gateway's port; ISSUER's default follows it. Default 8080. */
+  GATEWAY_PORT: portSchema(8080),
   DB_POOL_MAX: dbPoolMaxSchema,
   /** Deadline of each PostgreSQL call, ms; past it the request is a 503 with Retry-After. */
   DB_QUERY_TIMEOUT_MS: dbQueryTimeoutMsSchema,
@@ -30,7 +40,10 @@ export const UsersConfigSchema = z.object({
    * the auth-service on the internal network (the gateway does not need to be up).
    */
   JWKS_URL: httpUrlSchema.default('http://127.0.0.1:3001/auth/.well-known/jwks.json'),
-  /** The `iss` tokens must carry: the auth-service's ISSUER. */
+  /**
+   * The `iss` tokens must carry: the auth-service's ISSUER. Unset, like the auth-service's:
+   * http://localhost:<GATEWAY_PORT>.
+   */
   ISSUER: httpUrlSchema.default('http://localhost:8080'),
   /** The `aud` tokens must carry: the auth-service's JWT_AUDIENCE. */
   JWT_AUDIENCE: z.string().min(1).default('authpair-api'),
@@ -84,5 +97,5 @@ export type UsersConfig = z.output<typeof UsersConfigSchema>
 export function loadUsersConfig(
   env: Record<string, string | undefined> = process.env,
 ): UsersConfig {
-  return loadConfig(UsersConfigSchema, env)
+  return loadConfig(UsersConfigSchema, withDerivedDefaults(env))
 }

@@ -5,26 +5,26 @@
  * healthy, and serves the development gateway on GATEWAY_PORT (8080). Ctrl-C (or SIGTERM)
  * stops the gateway, then both services, each finishing its in-flight requests.
  *
- * Every variable the services read passes through to them; DATABASE_URL picks the database
- * for both (unset: SQLite under ./data/).
+ * Configuration: the environment, plus `.env` in the working directory when it exists (Node's
+ * own parser; a variable set in the real environment wins; never read when NODE_ENV is
+ * production). Every variable the services read passes through to them; DATABASE_URL picks the
+ * database for both (unset: SQLite in DATA_DIR, ./data/ by default, beside the development
+ * key-encryption key); ISSUER unset follows GATEWAY_PORT. A PostgreSQL database that does not
+ * exist yet is created (development only).
  */
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { migrateDatabase, parseDatabaseUrl, redactDatabaseUrl } from '@authpair/db'
-import { listSchema, loadConfig, portSchema } from '@authpair/service-kit'
-import { z } from 'zod'
+import {
+  ensurePostgresDatabase,
+  migrateDatabase,
+  parseDatabaseUrl,
+  redactDatabaseUrl,
+} from '@authpair/db'
+import { loadConfig, loadEnvFileInDevelopment, withDerivedDefaults } from '@authpair/service-kit'
+import type { z } from 'zod'
 import { buildGateway } from './gateway.js'
+import { LauncherConfigSchema } from './launcher-config.js'
 import { type ServiceProcess, startService, stopService, waitHealthy } from './supervisor.js'
-
-const LauncherConfigSchema = z.object({
-  GATEWAY_HOST: z.string().default('127.0.0.1'),
-  GATEWAY_PORT: portSchema(8080),
-  AUTH_PORT: portSchema(3001),
-  USERS_PORT: portSchema(3002),
-  ADMIN_ALLOW_IPS: listSchema('127.0.0.1,::1'),
-  DATA_DIR: z.string().default('./data'),
-  STARTUP_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
-})
 
 const root = fileURLToPath(new URL('../../../', import.meta.url))
 const say = (line: string) => console.log(`launcher: ${line}`)
@@ -32,6 +32,10 @@ const fail = (line: string): never => {
   console.error(`launcher: ${line}`)
   process.exit(1)
 }
+
+// Before anything reads the environment: .env fills in what the real environment leaves unset.
+const envFile = loadEnvFileInDevelopment(process.env.NODE_ENV)
+if (envFile === 'loaded') say('read .env (variables set in the environment win)')
 
 let config: z.output<typeof LauncherConfigSchema>
 let target: ReturnType<typeof parseDatabaseUrl>
@@ -42,7 +46,7 @@ try {
   process.exit(1)
 }
 try {
-  target = parseDatabaseUrl(process.env.DATABASE_URL)
+  target = parseDatabaseUrl(process.env.DATABASE_URL, process.cwd(), config.DATA_DIR)
 } catch (error) {
   fail(`invalid configuration: DATABASE_URL: ${(error as Error).message}`)
   process.exit(1)
@@ -50,6 +54,22 @@ try {
 
 const databaseUrl = target.dialect === 'postgres' ? target.url : target.path
 const dataDir = resolve(config.DATA_DIR)
+// The issuer the services will derive (or were given): named here so the developer sees it.
+const issuer = withDerivedDefaults({
+  ISSUER: process.env.ISSUER,
+  GATEWAY_PORT: String(config.GATEWAY_PORT),
+}).ISSUER
+// The README's PostgreSQL command names a database nobody has made yet: make it. Development
+// only; production databases are provisioned, and a missing one must fail loudly.
+if (target.dialect === 'postgres' && process.env.NODE_ENV !== 'production') {
+  try {
+    if ((await ensurePostgresDatabase(target.url)) === 'created') {
+      say(`created the database ${redactDatabaseUrl(target)}`)
+    }
+  } catch (error) {
+    fail(`cannot reach ${redactDatabaseUrl(target)}: ${(error as Error).message}`)
+  }
+}
 try {
   const result = await migrateDatabase(target)
   say(`database ${redactDatabaseUrl(target)}: ${result.applied} migration(s) applied`)
@@ -64,6 +84,7 @@ const shared = {
   HOST: '127.0.0.1',
   DATABASE_URL: databaseUrl,
   DATA_DIR: dataDir,
+  GATEWAY_PORT: String(config.GATEWAY_PORT),
   TRUST_PROXY: '127.0.0.1,::1',
 }
 const services: ServiceProcess[] = [
@@ -118,6 +139,8 @@ try {
   await stopAll(1)
 }
 say(`gateway ready on http://localhost:${config.GATEWAY_PORT}`)
+say(`  database  ${redactDatabaseUrl(target)}`)
+say(`  issuer    ${issuer}`)
 say(`  JWKS      http://localhost:${config.GATEWAY_PORT}/.well-known/jwks.json`)
 say(`  API docs  http://localhost:${config.GATEWAY_PORT}/auth/docs and /users/docs`)
 say('Ctrl-C stops everything')

@@ -5,12 +5,19 @@
  * everything on Ctrl-C (SIGINT).
  */
 import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createTestDatabase, type TestDatabase, testDialect } from '@authpair/db/testing'
+import {
+  createTestDatabase,
+  dropTestServerDatabase,
+  TEST_POSTGRES_URL,
+  type TestDatabase,
+  testDialect,
+} from '@authpair/db/testing'
 import { freePort } from '@authpair/service-kit/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
@@ -126,6 +133,114 @@ describe(`pnpm start on ${testDialect()}`, () => {
     // Nothing is left listening.
     for (const port of [gatewayPort, authPort, usersPort]) {
       await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow()
+    }
+  })
+})
+
+describe(`pnpm start configured by .env on ${testDialect()}`, () => {
+  const envCwd = mkdtempSync(join(tmpdir(), 'authpair-start-env-'))
+  // PostgreSQL: a database nobody has created (the README's command); the launcher makes it.
+  const missingDatabase = `authpair_start_${randomBytes(5).toString('hex')}`
+  afterAll(async () => {
+    rmSync(envCwd, { recursive: true, force: true })
+    if (testDialect() === 'postgres') await dropTestServerDatabase(missingDatabase)
+  })
+
+  it('reads .env, names the moved gateway as the issuer, keeps its state in DATA_DIR', {
+    timeout: 60_000,
+  }, async () => {
+    const [gatewayPort, authPort, usersPort] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ]
+    const databaseUrl = (() => {
+      const url = new URL(TEST_POSTGRES_URL)
+      url.pathname = `/${missingDatabase}`
+      return url.toString()
+    })()
+    writeFileSync(
+      join(envCwd, '.env'),
+      [
+        '# what a developer writes once',
+        `GATEWAY_PORT=${gatewayPort}`,
+        `AUTH_PORT=${authPort}`,
+        'USERS_PORT=1', // the real environment's value below wins
+        'DATA_DIR=./state',
+        'LOG_LEVEL=info',
+        ...(testDialect() === 'postgres' ? [`DATABASE_URL=${databaseUrl}`] : []),
+        '',
+      ].join('\n'),
+    )
+    const child = spawn(process.execPath, [mainJs], {
+      cwd: envCwd,
+      env: { PATH: process.env.PATH ?? '', USERS_PORT: String(usersPort) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let output = ''
+    child.stdout.on('data', (chunk) => {
+      output += chunk
+    })
+    child.stderr.on('data', (chunk) => {
+      output += chunk
+    })
+    const exited = once(child, 'exit')
+    try {
+      for (let i = 0; i < 300 && !output.includes('gateway ready'); i++) {
+        if (child.exitCode !== null) break
+        await new Promise((r) => setTimeout(r, 100))
+      }
+      expect(output).toContain('gateway ready')
+      expect(output).toContain('launcher: read .env')
+      const issuer = `http://localhost:${gatewayPort}`
+      expect(output).toContain(`launcher:   issuer    ${issuer}`)
+
+      const base = `http://localhost:${gatewayPort}`
+      const discovery = await fetch(`${base}/.well-known/openid-configuration`)
+      expect(((await discovery.json()) as { issuer: string }).issuer).toBe(issuer)
+
+      // A token the auth-service issued under the derived issuer is one the users-service
+      // (which derived the same) accepts.
+      const post = (path: string, body: unknown) =>
+        fetch(`${base}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        })
+      const account = { email: 'dotenv@example.com', password: 'amber-trellis-orbit-52' }
+      expect((await post('/auth/register', account)).status).toBe(201)
+      const login = await post('/auth/login', account)
+      const { access_token } = (await login.json()) as { access_token: string }
+      const payload = JSON.parse(
+        Buffer.from(access_token.split('.')[1] ?? '', 'base64url').toString(),
+      ) as { iss: string }
+      expect(payload.iss).toBe(issuer)
+      const me = await fetch(`${base}/users/me`, {
+        headers: { authorization: `Bearer ${access_token}` },
+      })
+      expect(me.status).toBe(200)
+
+      // Each service names its database and issuer once it listens (JSON: not a terminal).
+      const database =
+        testDialect() === 'postgres'
+          ? databaseUrl
+          : `sqlite:${join(envCwd, 'state', 'authpair.db')}`
+      for (const service of ['auth-service', 'users-service']) {
+        expect(output).toContain(
+          `"msg":"${service} started: database ${database}, issuer ${issuer}"`,
+        )
+      }
+      // Both files of the embedded default live in DATA_DIR; nothing in ./data.
+      expect(existsSync(join(envCwd, 'state', 'key-encryption.key'))).toBe(true)
+      if (testDialect() === 'sqlite') {
+        expect(existsSync(join(envCwd, 'state', 'authpair.db'))).toBe(true)
+      } else {
+        expect(output).toContain(`launcher: created the database ${databaseUrl}`)
+      }
+      expect(existsSync(join(envCwd, 'data'))).toBe(false)
+    } finally {
+      child.kill('SIGINT')
+      await exited
     }
   })
 })

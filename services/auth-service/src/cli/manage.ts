@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 /**
  * `pnpm manage <command>`: administration from a shell, in the spirit of Django's manage.py.
- * Reads the same environment as the auth-service (DATABASE_URL, KEY_ENCRYPTION_KEY, …) and
- * builds the auth-service app to act, so every change goes through the rules the admin API
+ * Reads the same environment as the auth-service (DATABASE_URL, KEY_ENCRYPTION_KEY, DATA_DIR,
+ * …), plus `.env` in the working directory when it exists, as `pnpm start` does (a variable in
+ * the real environment wins; never when NODE_ENV is production). It builds the auth-service app
+ * to act, so every change goes through the rules the admin API
  * uses (packages/accounts' AccountRules) and is audited with actor `cli`.
  * `manage --help` lists the commands, `manage <command> --help` explains one.
  *
@@ -46,7 +48,7 @@
 import { newId } from '@authpair/db'
 import { HttpProblem } from '@authpair/service-kit'
 import { buildAuthApp } from '../app.js'
-import { loadAuthConfig } from '../config.js'
+import { loadAuthConfig, loadDevelopmentEnvFile } from '../config.js'
 import type { Command } from './cli-context.js'
 import { parseCommandLine, UsageError } from './command-line.js'
 import { clientCommands } from './commands/clients.js'
@@ -101,6 +103,8 @@ async function main(argv: string[]): Promise<void> {
 }
 
 try {
+  // The same .env `pnpm start` reads, so both find the same database and key-encryption key.
+  loadDevelopmentEnvFile()
   await main(process.argv.slice(2))
 } catch (error) {
   if (error instanceof UsageError) {

@@ -6,6 +6,7 @@ import {
 } from '@authpair/passwords'
 import fp from 'fastify-plugin'
 import { AccountService } from '../../accounts/account-service.js'
+import { signInMetrics } from '../../accounts/sign-in-metrics.js'
 import type { AuthConfig } from '../../config.js'
 
 declare module 'fastify' {
@@ -40,8 +41,11 @@ export default fp<{ config: AuthConfig; now: () => Date }>(
     fastify.addHook('preClose', async () => {
       await Promise.all(running)
     })
-    const auditTrail = new AuditTrail(fastify.db, now, (err, type) =>
-      fastify.log.error({ err, type }, 'could not record an audit event'),
+    const auditTrail = new AuditTrail(
+      fastify.db,
+      now,
+      (err, type) => fastify.log.error({ err, type }, 'could not record an audit event'),
+      signInMetrics(fastify.metrics),
     )
     const rules = new AccountRules({
       db: fastify.db,
@@ -68,5 +72,9 @@ export default fp<{ config: AuthConfig; now: () => Date }>(
       }),
     )
   },
-  { name: 'accounts', dependencies: ['database', 'signing-keys', 'rate-limits'], fastify: '5.x' },
+  {
+    name: 'accounts',
+    dependencies: ['database', 'metrics', 'signing-keys', 'rate-limits'],
+    fastify: '5.x',
+  },
 )

@@ -28,6 +28,15 @@ export default fp<{ config: AuthConfig; now: () => Date }>(
     if (mailer.kind === 'log') {
       fastify.log.warn('SMTP_URL is unset: outgoing mail is written to the log (development only)')
     }
+    // Every delivery attempt's outcome in one counter (the dashboard's success ratio):
+    // sent, failed (retried later), abandoned (deleted unsent after OUTBOX_RETENTION_DAYS).
+    // The per-outcome counters below predate it and stay for existing alerts.
+    const deliveries = new Counter({
+      name: 'auth_mail_deliveries_total',
+      help: 'Mail delivery attempts by outcome (sent, failed, abandoned) and kind',
+      labelNames: ['outcome', 'kind'] as const,
+      registers: [fastify.metrics],
+    })
     const sent = new Counter({
       name: 'auth_mail_sent_total',
       help: 'Mails sent, by kind',
@@ -65,9 +74,18 @@ export default fp<{ config: AuthConfig; now: () => Date }>(
       sweepIntervalMs: OUTBOX_SWEEP_INTERVAL_MS,
       now,
       log: fastify.log,
-      onSent: (mail) => sent.inc({ kind: mail.kind }),
-      onFailed: (mail) => failed.inc({ kind: mail.kind }),
-      onAbandoned: (mail) => abandoned.inc({ kind: mail.kind }),
+      onSent: (mail) => {
+        sent.inc({ kind: mail.kind })
+        deliveries.inc({ outcome: 'sent', kind: mail.kind })
+      },
+      onFailed: (mail) => {
+        failed.inc({ kind: mail.kind })
+        deliveries.inc({ outcome: 'failed', kind: mail.kind })
+      },
+      onAbandoned: (mail) => {
+        abandoned.inc({ kind: mail.kind })
+        deliveries.inc({ outcome: 'abandoned', kind: mail.kind })
+      },
     })
     fastify.decorate('mailer', mailer)
     fastify.decorate('outbox', worker)
