@@ -32,6 +32,8 @@ export function AuditPage() {
     JSON.stringify([filters, cursor]),
   )
 
+  // The fields are the browser's own (no value props): a list arriving mid-typing re-renders
+  // the page, and a bound value would put back the last search over what was typed.
   const search = (event: Event) => {
     event.preventDefault()
     const data = new FormData(event.currentTarget as HTMLFormElement)
@@ -51,11 +53,11 @@ export function AuditPage() {
       <form class="filters" onSubmit={search}>
         <div>
           <label for="audit-user">User id</label>
-          <input id="audit-user" name="user" value={filters.user} />
+          <input id="audit-user" name="user" />
         </div>
         <div>
           <label for="audit-type">Event type</label>
-          <select id="audit-type" name="type" value={filters.type}>
+          <select id="audit-type" name="type">
             <option value="">any</option>
             {AUDIT_EVENT_TYPES.map((type) => (
               <option value={type} key={type}>
@@ -66,11 +68,11 @@ export function AuditPage() {
         </div>
         <div>
           <label for="audit-since">From</label>
-          <input id="audit-since" name="since" type="datetime-local" value={filters.since} />
+          <input id="audit-since" name="since" type="datetime-local" />
         </div>
         <div>
           <label for="audit-until">Until</label>
-          <input id="audit-until" name="until" type="datetime-local" value={filters.until} />
+          <input id="audit-until" name="until" type="datetime-local" />
         </div>
         <button type="submit">Filter</button>
       </form>

@@ -23,6 +23,8 @@ export function UsersPage() {
     JSON.stringify([filters, cursor]),
   )
 
+  // The fields are the browser's own (no value props): a list arriving mid-typing re-renders
+  // the page, and a bound value would put back the last search over what was typed.
   const search = (event: Event) => {
     event.preventDefault()
     const data = new FormData(event.currentTarget as HTMLFormElement)
@@ -40,11 +42,11 @@ export function UsersPage() {
       <form class="filters" onSubmit={search}>
         <div>
           <label for="email-prefix">Email starts with</label>
-          <input id="email-prefix" name="email_prefix" type="search" value={filters.email_prefix} />
+          <input id="email-prefix" name="email_prefix" type="search" />
         </div>
         <div>
           <label for="role-filter">Role</label>
-          <select id="role-filter" name="role" value={filters.role}>
+          <select id="role-filter" name="role">
             <option value="">any</option>
             <option value="user">user</option>
             <option value="admin">admin</option>
@@ -52,7 +54,7 @@ export function UsersPage() {
         </div>
         <div>
           <label for="active-filter">State</label>
-          <select id="active-filter" name="active" value={filters.active}>
+          <select id="active-filter" name="active">
             <option value="">any</option>
             <option value="true">active</option>
             <option value="false">deactivated</option>
