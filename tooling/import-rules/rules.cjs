@@ -43,7 +43,12 @@ function reaching(packages) {
 function importRules(root) {
   const services = members(root, 'services')
   const packages = members(root, 'packages')
-  const apps = [...services, ...members(root, 'tools'), ...members(root, 'bench')]
+  const apps = [
+    ...services,
+    ...members(root, 'apps'),
+    ...members(root, 'tools'),
+    ...members(root, 'bench'),
+  ]
   const e2e = members(root, 'e2e')
   const everyone = [...packages, ...apps, ...e2e, ...members(root, 'tooling')]
   const named = (folder) => everyone.filter((p) => p.folder === folder)

@@ -252,6 +252,8 @@ describe('this workspace', () => {
     const dir = workspace({
       'services/users-service/test/pair.ts':
         "import { buildAuthApp } from '@authpair/auth-service'\nexport { buildAuthApp }\n",
+      // Every folder the script names must exist.
+      'apps/admin-console/src/main.tsx': 'export {}\n',
     })
     for (const file of ['rules.cjs', 'dependency-cruiser.cjs']) {
       cpSync(join(rulesDir, file), join(dir, 'tooling/import-rules', file))
