@@ -1,6 +1,6 @@
 import type { TokenDeliveryQuery, TokenPair } from '@authpair/contracts'
 import { HttpProblem } from '@authpair/service-kit'
-import { type SerializeOptions, serialize } from 'cookie'
+import { type SetCookie, stringifySetCookie } from 'cookie'
 import type { FastifyReply, FastifyRequest, preValidationAsyncHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import type { AuthConfig } from '../../config.js'
@@ -58,12 +58,18 @@ export default fp<{ config: AuthConfig }>(
     const secure = config.NODE_ENV === 'production'
     const name = secure ? '__Secure-authpair_refresh' : 'authpair_refresh'
     const allowedOrigins = new Set(config.CORS_ORIGINS)
-    const attributes: SerializeOptions = { httpOnly: true, sameSite: 'strict', secure }
+    const attributes: Omit<SetCookie, 'name' | 'value'> = {
+      httpOnly: true,
+      sameSite: 'strict',
+      secure,
+    }
 
     const setCookies = (reply: FastifyReply, value: string, maxAge: number) =>
       reply.header(
         'set-cookie',
-        REFRESH_COOKIE_PATHS.map((path) => serialize(name, value, { ...attributes, path, maxAge })),
+        REFRESH_COOKIE_PATHS.map((path) =>
+          stringifySetCookie({ ...attributes, name, value, path, maxAge }),
+        ),
       )
 
     const delivery: TokenDelivery = {
