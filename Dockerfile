@@ -10,10 +10,9 @@
 # production dependencies only: the step scripts/check-deploy.mjs reads from this file, runs and
 # starts from, since no Docker engine runs in .ci/run.
 
-FROM node:20-bookworm-slim AS build
-# better-sqlite3 compiles when no prebuilt binary matches.
-RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ \
-    && rm -rf /var/lib/apt/lists/*
+FROM node:24-bookworm-slim AS build
+# No compiler: better-sqlite3 13 ships its N-API binaries (glibc and musl, x64 and arm64) in the
+# package itself, and has no install script.
 RUN npm install --global pnpm@12.21.0
 WORKDIR /repo
 COPY pnpm-lock.yaml pnpm-workspace.yaml ./
@@ -32,7 +31,7 @@ RUN pnpm install --offline --frozen-lockfile \
     && pnpm exec turbo run build --filter="@authpair/${SERVICE}..." \
     && pnpm --filter "@authpair/${SERVICE}" deploy --prod /out
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ARG SERVICE
 ARG PORT
 LABEL org.opencontainers.image.title="authpair ${SERVICE}"

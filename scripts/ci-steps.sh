@@ -33,6 +33,13 @@ pnpm typecheck
 step "OpenAPI: both documents lint clean under Redocly, and a client typed from them compiles"
 node scripts/openapi.mjs --no-build
 
+# @authpair/jwt-verify promises Node 20.11+ to the teams that install it (docs/decisions.md);
+# the repository runs on Node 24. The callers set JWT_VERIFY_CONSUMER_NODE to a Node 20.
+if [ -n "${JWT_VERIFY_CONSUMER_NODE:-}" ]; then
+  step "jwt-verify's suite on $("$JWT_VERIFY_CONSUMER_NODE" --version), the oldest Node it promises"
+  "$JWT_VERIFY_CONSUMER_NODE" node_modules/vitest/vitest.mjs run --project @authpair/jwt-verify
+fi
+
 step "migrations match the schema (drizzle-kit generate makes no change)"
 pnpm --filter @authpair/db check:migrations
 

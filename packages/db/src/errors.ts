@@ -55,6 +55,9 @@ export type DatabaseError =
 const PG_UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
+  // A write to a connection the server has closed (a restart): Node 24 often reports this where
+  // Node 20 reported the reset or postgres.js's CONNECTION_CLOSED first.
+  'EPIPE',
   'ETIMEDOUT',
   'ENOTFOUND',
   'EAI_AGAIN',

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto'
-import { parse, serialize } from 'cookie'
+import { parseCookie, stringifySetCookie } from 'cookie'
 
 /**
  * What the browser carries between /authorize and /callback, sealed with AES-256-GCM so it can
@@ -50,12 +50,14 @@ export function unsealState(key: Buffer, sealed: string | undefined): OAuthFlowS
 
 /** The value of one cookie from a Cookie header. */
 export function readCookie(header: string | undefined, name: string): string | undefined {
-  return parse(header ?? '')[name]
+  return parseCookie(header ?? '')[name]
 }
 
 /** HttpOnly, SameSite=Lax (the provider's redirect back is a top-level GET), scoped to /auth/oauth. */
 export function stateCookieHeader(value: string, maxAgeSeconds: number, secure: boolean): string {
-  return serialize(STATE_COOKIE, value, {
+  return stringifySetCookie({
+    name: STATE_COOKIE,
+    value,
     path: '/auth/oauth',
     maxAge: maxAgeSeconds,
     httpOnly: true,

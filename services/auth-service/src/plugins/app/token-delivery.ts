@@ -1,6 +1,6 @@
 import type { TokenDeliveryQuery, TokenPair } from '@authpair/contracts'
 import { HttpProblem } from '@authpair/service-kit'
-import { type SerializeOptions, serialize } from 'cookie'
+import { type SetCookie, stringifySetCookie } from 'cookie'
 import type { FastifyReply, FastifyRequest, preValidationAsyncHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import type { AuthConfig } from '../../config.js'
@@ -60,12 +60,18 @@ export default fp<{ config: AuthConfig }>(
     // The issuer's own origin is the gateway's: pages served there (the admin console at
     // /admin/) use cookie mode without being listed in CORS_ORIGINS.
     const allowedOrigins = new Set([...config.CORS_ORIGINS, new URL(config.ISSUER).origin])
-    const attributes: SerializeOptions = { httpOnly: true, sameSite: 'strict', secure }
+    const attributes: Omit<SetCookie, 'name' | 'value'> = {
+      httpOnly: true,
+      sameSite: 'strict',
+      secure,
+    }
 
     const setCookies = (reply: FastifyReply, value: string, maxAge: number) =>
       reply.header(
         'set-cookie',
-        REFRESH_COOKIE_PATHS.map((path) => serialize(name, value, { ...attributes, path, maxAge })),
+        REFRESH_COOKIE_PATHS.map((path) =>
+          stringifySetCookie({ ...attributes, name, value, path, maxAge }),
+        ),
       )
 
     const delivery: TokenDelivery = {
