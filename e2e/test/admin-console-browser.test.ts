@@ -11,17 +11,17 @@
  * Content-Security-Policy on the way. SCREENSHOTS_DIR=docs/admin-console writes the README's
  * screenshots. Skipped loudly without Chromium unless REQUIRE_BROWSER=1 (CI).
  */
-import { existsSync, mkdirSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { buildGateway } from '@authpair/launcher/gateway'
 import { freePort } from '@authpair/service-kit/testing'
 import type { FastifyInstance } from 'fastify'
 import * as OTPAuth from 'otpauth'
-import { type Browser, chromium, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PASSWORD, type Pair, startPair } from './helper.js'
+import { addVirtualAuthenticator, browserSkipReason, launchChromium } from './support/chromium.js'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const SCREENSHOTS = process.env.SCREENSHOTS_DIR
 let pair: Pair | undefined
 let gateway: FastifyInstance | undefined
@@ -44,16 +44,8 @@ let victim: { userId: string; email: string; refreshToken: string } | undefined
 let victimToken = ''
 
 beforeAll(async () => {
-  skipReason = existsSync(CHROMIUM)
-    ? undefined
-    : `no Chromium at ${CHROMIUM} (apt-get install chromium)`
-  if (skipReason) {
-    if (process.env.REQUIRE_BROWSER === '1') {
-      throw new Error(`the browser suite is required: ${skipReason}`)
-    }
-    console.warn(`\n!!! SKIPPED: the admin console browser suite: ${skipReason}\n`)
-    return
-  }
+  skipReason = browserSkipReason('the admin console browser suite')
+  if (skipReason) return
   const port = await freePort()
   origin = `http://localhost:${port}`
   const mfa = { MFA_REQUIRED_ROLES: 'admin' }
@@ -84,10 +76,7 @@ beforeAll(async () => {
   victim = { userId: someone.userId, email: someone.email, refreshToken: someone.refreshToken }
   victimToken = someone.token
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--host-resolver-rules=MAP localhost 127.0.0.1'],
-  })
+  browser = await launchChromium()
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
   page.on('console', (message) => {
     // An answer's status (the 401 of the first refresh without a cookie, the 403 mfa_required)
@@ -393,18 +382,7 @@ describe('the admin console in Chromium, through the gateway', () => {
 
     const context = await browser.newContext()
     const other = await context.newPage()
-    const cdp = await context.newCDPSession(other)
-    await cdp.send('WebAuthn.enable')
-    await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'internal',
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    })
+    await addVirtualAuthenticator(other, context)
     await other.goto(`${origin}/admin/`)
     // Registered through the public API from this page (the console only signs in with one).
     const registered = await other.evaluate(

@@ -7,16 +7,15 @@
  * http://localhost:<port>, the issuer's origin (WebAuthn needs a secure context).
  * Skipped loudly without Chromium unless REQUIRE_BROWSER=1 (CI).
  */
-import { existsSync } from 'node:fs'
 import { buildGateway } from '@authpair/launcher/gateway'
 import { freePort } from '@authpair/service-kit/testing'
 import type { FastifyInstance } from 'fastify'
 import { decodeJwt } from 'jose'
-import { type Browser, chromium } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PASSWORD, type Pair, startPair } from './helper.js'
+import { addVirtualAuthenticator, browserSkipReason, launchChromium } from './support/chromium.js'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 let pair: Pair | undefined
 let gateway: FastifyInstance | undefined
 let browser: Browser | undefined
@@ -25,16 +24,8 @@ let gatewayUrl = ''
 let skipReason: string | undefined
 
 beforeAll(async () => {
-  skipReason = existsSync(CHROMIUM)
-    ? undefined
-    : `no Chromium at ${CHROMIUM} (apt-get install chromium)`
-  if (skipReason) {
-    if (process.env.REQUIRE_BROWSER === '1') {
-      throw new Error(`the browser suite is required: ${skipReason}`)
-    }
-    console.warn(`\n!!! SKIPPED: the browser (passkeys end to end) suite: ${skipReason}\n`)
-    return
-  }
+  skipReason = browserSkipReason('the browser (passkeys end to end) suite')
+  if (skipReason) return
   const port = await freePort()
   origin = `http://localhost:${port}`
   gatewayUrl = `http://127.0.0.1:${port}`
@@ -46,10 +37,7 @@ beforeAll(async () => {
     adminAllowIps: ['127.0.0.1'],
   })
   await gateway.listen({ host: '127.0.0.1', port })
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--host-resolver-rules=MAP localhost 127.0.0.1'],
-  })
+  browser = await launchChromium()
 }, 120_000)
 
 afterAll(async () => {
@@ -63,18 +51,7 @@ describe('a passkey sign-in in Chromium, through the gateway', () => {
     if (skipReason || !pair || !browser) return skip()
     const { email, userId } = await pair.userWithToken()
     const page = await browser.newPage()
-    const cdp = await page.context().newCDPSession(page)
-    await cdp.send('WebAuthn.enable')
-    await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'internal',
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    })
+    await addVirtualAuthenticator(page)
     const waitFor = (text: RegExp) =>
       page.locator('#status', { hasText: text }).waitFor({ timeout: 15_000 })
     await page.goto(`${origin}/auth/passkeys/example/`)

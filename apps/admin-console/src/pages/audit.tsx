@@ -3,6 +3,7 @@ import { AUDIT_EVENT_TYPES } from '@authpair/contracts/audit-event-types'
 import { useState } from 'preact/hooks'
 import { api } from '../api.js'
 import { Notice } from '../components/notice.js'
+import { Pager, usePages } from '../components/pager.js'
 import { useLoad } from '../components/use-load.js'
 import { formatTime, isoFromLocalInput } from '../format.js'
 import { hrefOf } from '../router.js'
@@ -17,8 +18,8 @@ interface Filters {
 /** The audit log: filters (user, event type, time), newest first, cursor paging. */
 export function AuditPage() {
   const [filters, setFilters] = useState<Filters>({ user: '', type: '', since: '', until: '' })
-  const [cursors, setCursors] = useState<string[]>([])
-  const cursor = cursors[cursors.length - 1]
+  const pages = usePages()
+  const cursor = pages.cursor
   const list = useLoad(
     () =>
       api.get<AuditEventList>('/admin/audit', {
@@ -44,7 +45,7 @@ export function AuditPage() {
       since: text('since'),
       until: text('until'),
     })
-    setCursors([])
+    pages.restart()
   }
 
   return (
@@ -78,21 +79,12 @@ export function AuditPage() {
       </form>
       <Notice error={list.error} />
       {list.data && <AuditTable events={list.data.items} showUser />}
-      <div class="pager">
-        <button type="button" disabled={cursors.length === 0} onClick={() => setCursors([])}>
-          Newest
-        </button>
-        <button
-          type="button"
-          disabled={!list.data?.next_cursor}
-          onClick={() => {
-            const next = list.data?.next_cursor
-            if (next) setCursors([...cursors, next])
-          }}
-        >
-          Older
-        </button>
-      </div>
+      <Pager
+        pages={pages}
+        nextCursor={list.data?.next_cursor}
+        startLabel="Newest"
+        nextLabel="Older"
+      />
     </section>
   )
 }

@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks'
 import { api } from '../api.js'
 import { confirmAction } from '../components/confirm.js'
 import { Notice } from '../components/notice.js'
+import { Pager, usePages } from '../components/pager.js'
 import { useAction, useLoad } from '../components/use-load.js'
 import { formatTime, listFromText } from '../format.js'
 
@@ -15,8 +16,8 @@ interface Shown {
 
 /** Clients of the client-credentials grant (/admin/clients). */
 export function ClientsPage() {
-  const [cursors, setCursors] = useState<string[]>([])
-  const cursor = cursors[cursors.length - 1]
+  const pages = usePages()
+  const cursor = pages.cursor
   const list = useLoad(
     () => api.get<ClientList>('/admin/clients', { cursor, limit: 20 }),
     cursor ?? '',
@@ -158,21 +159,12 @@ export function ClientsPage() {
           </table>
         </div>
       )}
-      <div class="pager">
-        <button type="button" disabled={cursors.length === 0} onClick={() => setCursors([])}>
-          First page
-        </button>
-        <button
-          type="button"
-          disabled={!list.data?.next_cursor}
-          onClick={() => {
-            const next = list.data?.next_cursor
-            if (next) setCursors([...cursors, next])
-          }}
-        >
-          Next page
-        </button>
-      </div>
+      <Pager
+        pages={pages}
+        nextCursor={list.data?.next_cursor}
+        startLabel="First page"
+        nextLabel="Next page"
+      />
     </section>
   )
 }

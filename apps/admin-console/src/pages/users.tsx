@@ -2,6 +2,7 @@ import type { AdminUser, AdminUserList } from '@authpair/contracts'
 import { useState } from 'preact/hooks'
 import { api } from '../api.js'
 import { Notice } from '../components/notice.js'
+import { Pager, usePages } from '../components/pager.js'
 import { useLoad } from '../components/use-load.js'
 import { formatTime } from '../format.js'
 import { hrefOf } from '../router.js'
@@ -15,9 +16,8 @@ interface Filters {
 /** Users: search by email prefix, role and state; pages by cursor (GET /admin/users). */
 export function UsersPage() {
   const [filters, setFilters] = useState<Filters>({ email_prefix: '', role: '', active: '' })
-  // The cursors of the pages seen so far: going back is popping one.
-  const [cursors, setCursors] = useState<string[]>([])
-  const cursor = cursors[cursors.length - 1]
+  const pages = usePages()
+  const cursor = pages.cursor
   const list = useLoad(
     () => api.get<AdminUserList>('/admin/users', { ...filters, cursor, limit: 20 }),
     JSON.stringify([filters, cursor]),
@@ -33,7 +33,7 @@ export function UsersPage() {
       role: String(data.get('role') ?? ''),
       active: String(data.get('active') ?? ''),
     })
-    setCursors([])
+    pages.restart()
   }
 
   return (
@@ -64,21 +64,12 @@ export function UsersPage() {
       </form>
       <Notice error={list.error} />
       {list.data && <UserTable users={list.data.items} />}
-      <div class="pager">
-        <button type="button" disabled={cursors.length === 0} onClick={() => setCursors([])}>
-          First page
-        </button>
-        <button
-          type="button"
-          disabled={!list.data?.next_cursor}
-          onClick={() => {
-            const next = list.data?.next_cursor
-            if (next) setCursors([...cursors, next])
-          }}
-        >
-          Next page
-        </button>
-      </div>
+      <Pager
+        pages={pages}
+        nextCursor={list.data?.next_cursor}
+        startLabel="First page"
+        nextLabel="Next page"
+      />
     </section>
   )
 }
