@@ -9,12 +9,15 @@ export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
   const [error, setError] = useState<unknown>(null)
   const [busy, setBusy] = useState(false)
 
-  const submit = (work: () => Promise<void>) => async (event: Event) => {
+  /** Runs a step from a form (or a button): busy meanwhile, its failure shown. */
+  const submit = (work: (data: FormData) => Promise<void>) => async (event: Event) => {
     event.preventDefault()
+    const target = event.currentTarget
+    const data = target instanceof HTMLFormElement ? new FormData(target) : new FormData()
     setBusy(true)
     setError(null)
     try {
-      await work()
+      await work(data)
     } catch (failure) {
       setError(failure)
     } finally {
@@ -28,8 +31,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
       <main class="narrow">
         <h1>Second factor</h1>
         <form
-          onSubmit={submit(async () => {
-            const data = new FormData(formById('mfa-form'))
+          onSubmit={submit(async (data) => {
             await api.verifySecondFactor(
               step.mfaToken,
               String(data.get('method') ?? 'totp'),
@@ -37,7 +39,6 @@ export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
             )
             onSignedIn()
           })}
-          id="mfa-form"
         >
           <label for="method">Method</label>
           <select id="method" name="method">
@@ -61,9 +62,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
     <main class="narrow">
       <h1>authpair admin</h1>
       <form
-        id="sign-in-form"
-        onSubmit={submit(async () => {
-          const data = new FormData(formById('sign-in-form'))
+        onSubmit={submit(async (data) => {
           const next = await api.signIn(String(data.get('email')), String(data.get('password')))
           if (next.kind === 'done') onSignedIn()
           else setStep(next)
@@ -99,8 +98,4 @@ export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
       <Notice error={error} />
     </main>
   )
-}
-
-function formById(id: string): HTMLFormElement {
-  return document.getElementById(id) as HTMLFormElement
 }
