@@ -1,6 +1,5 @@
 import type { AdminUser, Profile, ProviderId, Role } from '@authpair/contracts'
 import type { Database, UserRecord } from '@authpair/db'
-import { secondFactorsOf } from './second-factor-policy.js'
 
 /** A user row as the API shows it: never the password hash, never is_active to the user. */
 export function toProfile(
@@ -21,16 +20,19 @@ export function toProfile(
   }
 }
 
-/** The profile with its linked providers and whether a second factor is on (two reads). */
+/**
+ * The profile with its linked providers and whether the authenticator app is on (two reads; the
+ * profile's `mfa_enabled` is the app's, so passkeys are not counted here).
+ */
 export async function profileOf(db: Database, user: UserRecord): Promise<Profile> {
-  const [identities, factors] = await Promise.all([
+  const [identities, totp] = await Promise.all([
     db.identities.listForUser(user.id),
-    secondFactorsOf(db, user.id),
+    db.secondFactors.findTotp(user.id),
   ])
   return toProfile(
     user,
     identities.map((i) => i.provider as ProviderId),
-    factors.totp,
+    totp?.confirmedAt != null,
   )
 }
 

@@ -17,6 +17,7 @@ import { PgSessionRepository } from './repositories/session-repository.pg.js'
 import { PgSigningKeyRepository } from './repositories/signing-key-repository.pg.js'
 import { PgUserRepository } from './repositories/user-repository.pg.js'
 import * as schema from './schema/pg.js'
+import { postgresUserChanges } from './user-changes.js'
 
 /**
  * Seconds a pooled connection waits before its next connection attempt after a failed one.
@@ -140,6 +141,9 @@ export function openPostgres(url: string, options: DatabaseOptions = {}): Databa
     revocations: repository(new PgRevocationRepository(db)),
     secondFactors: repository(new PgSecondFactorRepository(db)),
     passkeys: repository(new PgPasskeyRepository(db)),
+    userChanges: postgresUserChanges(url, {
+      connectTimeoutSeconds: options.connectTimeoutSeconds ?? 5,
+    }),
     async ping() {
       try {
         await guard(async () => {

@@ -18,6 +18,7 @@ import { SqliteSessionRepository } from './repositories/session-repository.sqlit
 import { SqliteSigningKeyRepository } from './repositories/signing-key-repository.sqlite.js'
 import { SqliteUserRepository } from './repositories/user-repository.sqlite.js'
 import * as schema from './schema/sqlite.js'
+import { sqliteUserChanges } from './user-changes.js'
 
 /**
  * Opens (creating if needed) the SQLite file with the pragmas that let both services share it:
@@ -75,6 +76,7 @@ export function openSqlite(path: string, options: DatabaseOptions = {}): Databas
     revocations: translatingErrors(new SqliteRevocationRepository(db), translate),
     secondFactors: translatingErrors(new SqliteSecondFactorRepository(db), translate),
     passkeys: translatingErrors(new SqlitePasskeyRepository(db), translate),
+    userChanges: sqliteUserChanges(handle),
     async ping() {
       handle.prepare('select 1').get()
     },

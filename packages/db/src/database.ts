@@ -9,6 +9,7 @@ import type { SecondFactorRepository } from './repositories/second-factor-reposi
 import type { SessionRepository } from './repositories/session-repository.js'
 import type { SigningKeyRepository } from './repositories/signing-key-repository.js'
 import type { UserRepository } from './repositories/user-repository.js'
+import type { UserChangeFeed } from './user-changes.js'
 
 export type Dialect = 'postgres' | 'sqlite'
 
@@ -32,6 +33,8 @@ export interface Database {
   readonly secondFactors: SecondFactorRepository
   /** Each user's passkeys and the WebAuthn challenges in flight. */
   readonly passkeys: PasskeyRepository
+  /** Which users' profile rows changed, from any writer (the users-service's profile cache). */
+  readonly userChanges: UserChangeFeed
   /** Resolves when the database answers a trivial query; rejects with the reason otherwise. */
   ping(): Promise<void>
   /** Closes the pool (PostgreSQL) or the file handle (SQLite). Idempotent. */

@@ -97,3 +97,8 @@ export type {
   UserRepository,
 } from './repositories/user-repository.js'
 export { isSessionLive } from './session-liveness.js'
+export type {
+  UserChangeFeed,
+  UserChangeListener,
+  UserChangeSubscription,
+} from './user-changes.js'

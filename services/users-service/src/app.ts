@@ -10,6 +10,7 @@ import type {
 import type { UsersConfig } from './config.js'
 import accounts from './plugins/app/accounts.js'
 import authentication from './plugins/app/authentication.js'
+import profiles from './plugins/app/profiles.js'
 import adminAuditRoutes from './routes/admin-audit.js'
 import adminUserRoutes from './routes/admin-users.js'
 import meRoutes from './routes/me.js'
@@ -61,6 +62,7 @@ export const usersApp: FastifyPluginAsync<UsersAppOptions> = async (fastify, opt
   await fastify.register(authentication, { config, now })
   await fastify.register(rateLimitStore, { config })
   await fastify.register(accounts, { config, now })
+  await fastify.register(profiles, { config, now })
   // Readiness is the database (and Redis, which the limits need): the JWKS is fetched lazily,
   // and the service keeps verifying with cached keys while the auth-service is down, so that
   // is not "not ready".

@@ -78,6 +78,14 @@ export const UsersConfigSchema = z.object({
    * (/metrics users_revocation_feed_stale_seconds).
    */
   REVOCATION_FAIL_CLOSED_AFTER_SECONDS: z.coerce.number().int().min(1).max(86_400).optional(),
+  /**
+   * Profiles GET /users/me keeps in memory (0: none, every request reads the database). An entry
+   * is forgotten when the user change feed says its rows changed (PostgreSQL LISTEN/NOTIFY,
+   * SQLite's `user_changes` table), and after PROFILE_CACHE_TTL_SECONDS in any case.
+   */
+  PROFILE_CACHE_MAX: z.coerce.number().int().min(0).max(10_000_000).default(10_000),
+  /** The longest a kept profile is served without a fresh read, seconds. */
+  PROFILE_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   /** DELETE /users/me without the password needs a sign-in at most this many seconds old. */
   RECENT_LOGIN_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
   /**

@@ -11,6 +11,7 @@ import { HttpProblem } from '@authpair/service-kit'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { UsersConfig } from '../config.js'
+import { invalidToken } from '../plugins/app/accounts.js'
 
 const security = [{ bearerAuth: [] }]
 
@@ -18,8 +19,6 @@ const meRoutes: FastifyPluginAsyncZod<{ config: UsersConfig; now: Clock }> = asy
   fastify,
   { config, now },
 ) => {
-  fastify.addHook('preHandler', fastify.requireAccount)
-
   const account = (request: { account: UserRecord | null }) => {
     if (!request.account) throw new Error('requireAccount did not run')
     return request.account
@@ -34,8 +33,19 @@ const meRoutes: FastifyPluginAsyncZod<{ config: UsersConfig; now: Clock }> = asy
         security,
         response: { 200: ProfileSchema, 401: ProblemSchema, 503: ProblemSchema },
       },
+      preHandler: fastify.requireUser,
     },
-    async (request) => profileOf(fastify.db, account(request)),
+    async (request, reply) => {
+      // requireUser refused a client token (403) and a revoked session's (the feed); the rest of
+      // requireAccount (a user who is gone or deactivated) is the profile lookup's.
+      const who = request.user
+      const body = who?.kind === 'user' ? await fastify.profiles.body(who.userId) : undefined
+      if (body === undefined) throw invalidToken('The access token is not valid.')
+      // Already serialized (and checked against ProfileSchema) when it was built: a string with
+      // a JSON content type is sent as it is, the route's serializer is not run (hence the cast:
+      // the type provider only knows the object form).
+      return reply.type('application/json; charset=utf-8').send(body as never)
+    },
   )
 
   fastify.patch(
@@ -48,6 +58,7 @@ const meRoutes: FastifyPluginAsyncZod<{ config: UsersConfig; now: Clock }> = asy
         body: UpdateMeBodySchema,
         response: { 200: ProfileSchema, 400: ProblemSchema, 401: ProblemSchema },
       },
+      preHandler: fastify.requireAccount,
     },
     async (request) => {
       const user = account(request)
@@ -80,6 +91,7 @@ const meRoutes: FastifyPluginAsyncZod<{ config: UsersConfig; now: Clock }> = asy
           429: ProblemSchema,
         },
       },
+      preHandler: fastify.requireAccount,
     },
     async (request, reply) => {
       const user = account(request)

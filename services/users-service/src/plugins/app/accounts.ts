@@ -30,7 +30,8 @@ declare module 'fastify' {
   }
 }
 
-const invalidToken = (detail: string) =>
+/** 401 `invalid_token` with RFC 6750's challenge. */
+export const invalidToken = (detail: string) =>
   new HttpProblem(401, 'invalid_token', detail, {
     headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
   })
