@@ -146,7 +146,7 @@ function providerFlow(plugin: OAuth2Namespace): ProviderFlow {
         )
         token = answer.token as unknown as Record<string, unknown>
       } catch (error) {
-        throw new ProviderError(`token endpoint: ${(error as Error).message}`)
+        throw new ProviderError(`token endpoint: ${failureOf(error)}`)
       }
       // GitHub answers a refused code with 200 and an `error` member.
       if (typeof token.error === 'string') throw new ProviderError(`token endpoint: ${token.error}`)
@@ -159,4 +159,14 @@ function providerFlow(plugin: OAuth2Namespace): ProviderFlow {
       }
     },
   }
+}
+
+/**
+ * For the log: an HTTP error's OAuth `error` code when the body had one (Yandex answers 400
+ * `invalid_grant`), else the message (wreck's "Response Error: 500 …", a timeout, bad JSON).
+ */
+function failureOf(error: unknown): string {
+  const { data, message } = error as { data?: { payload?: { error?: unknown } }; message?: string }
+  const code = data?.payload?.error
+  return typeof code === 'string' ? `${message} (${code})` : String(message)
 }
