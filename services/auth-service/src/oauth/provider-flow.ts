@@ -1,4 +1,4 @@
-import fastifyOauth2, { type OAuth2Namespace } from '@fastify/oauth2'
+import type { OAuth2Namespace } from '@fastify/oauth2'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { randomValue } from './pkce.js'
 import { type Provider, ProviderError, type ProviderId, type ProviderTokens } from './providers.js'
@@ -69,8 +69,13 @@ export async function registerProviderFlows(
   callbackUrl: (id: ProviderId) => string,
 ): Promise<Map<ProviderId, ProviderFlow>> {
   const flows = new Map<ProviderId, ProviderFlow>()
+  const configured = [...providers]
+  if (configured.length === 0) return flows
+  // Loaded on first use: with simple-oauth2 and joi it costs about 50 ms (Node 24, here), which
+  // a deployment without providers (the development default) should not pay at every start.
+  const { default: fastifyOauth2 } = await import('@fastify/oauth2')
   await fastify.register(async (scope) => {
-    for (const provider of providers) {
+    for (const provider of configured) {
       const authorize = hostAndPath(provider.authorizeUrl)
       const token = hostAndPath(provider.tokenUrl)
       await scope.register(fastifyOauth2, {
