@@ -171,7 +171,10 @@ function providerFlow(plugin: OAuth2Namespace): ProviderFlow {
  * `invalid_grant`), else the message (wreck's "Response Error: 500 …", a timeout, bad JSON).
  */
 function failureOf(error: unknown): string {
-  const { data, message } = error as { data?: { payload?: { error?: unknown } }; message?: string }
+  const { data, message } = (error ?? {}) as {
+    data?: { payload?: { error?: unknown } }
+    message?: string
+  }
   const code = data?.payload?.error
   return typeof code === 'string' ? `${message} (${code})` : String(message)
 }

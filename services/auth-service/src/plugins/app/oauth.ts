@@ -18,7 +18,7 @@ export default fp<{ config: AuthConfig; now: () => Date }>(
         'OAuth providers are configured but OAUTH_REDIRECT_URIS is empty: every authorize is refused',
       )
     }
-    // The callback URL each provider is registered with (README, "Sign in with a provider").
+    // The callback URL registered with each provider (README, "How the flows work").
     const flows = await registerProviderFlows(
       fastify,
       providers.values(),
