@@ -13,7 +13,8 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { AccountService, ClientContext } from '../accounts/account-service.js'
 import type { AuthConfig } from '../config.js'
 import { hashOpaqueToken, newOpaqueToken } from '../tokens/opaque-token.js'
-import { codeChallengeS256, newCodeVerifier, randomValue } from './pkce.js'
+import { codeChallengeS256, randomValue } from './pkce.js'
+import type { ProviderFlow } from './provider-flow.js'
 import type { Provider, ProviderId, ProviderProfile } from './providers.js'
 import { type OAuthFlowState, sealState, unsealState } from './state-cookie.js'
 
@@ -24,6 +25,8 @@ export interface OAuthServiceDeps {
   db: Database
   config: AuthConfig
   providers: Map<ProviderId, Provider>
+  /** Each provider's authorization and token steps (@fastify/oauth2, provider-flow.ts). */
+  flows: Map<ProviderId, ProviderFlow>
   accounts: AccountService
   rules: AccountRules
   cookieKey: Buffer
@@ -54,7 +57,9 @@ class CallbackFailure extends Error {
  * Sign-in with Google, Yandex and GitHub (RFC 6749 code flow, RFC 7636 PKCE S256, RFC 9700):
  * a one-time state bound to the browser by a sealed cookie, a nonce for OpenID Connect, exact
  * redirect-URI matching, and no token in any URL: the callback hands the client a one-time
- * login code that it trades at POST /auth/oauth/exchange.
+ * login code that it trades at POST /auth/oauth/exchange. The authorization URL, the PKCE pair
+ * and the token request are @fastify/oauth2's (provider-flow.ts); the flow cookie, the state
+ * checks, the nonce and who signed in are ours.
  */
 export class OAuthService {
   /** States already used, until they would have expired: a replayed callback is refused. */
@@ -73,17 +78,13 @@ export class OAuthService {
     return provider
   }
 
-  callbackUrl(provider: ProviderId): string {
-    return `${this.deps.config.ISSUER}/auth/oauth/${provider}/callback`
-  }
-
   /**
    * Where to send the browser, and the sealed cookie that binds the flow to it. The client app
    * is an OAuth client of ours (RFC 6749, RFC 7636): its own `state` comes back to it unchanged,
    * and its `code_challenge` binds the login code to the app instance that started the flow, so
    * a code planted in someone else's browser is useless (login CSRF).
    */
-  authorize(
+  async authorize(
     providerId: string,
     query: {
       redirect_uri: string
@@ -91,7 +92,7 @@ export class OAuthService {
       code_challenge?: string | undefined
       code_challenge_method?: 'S256' | undefined
     },
-  ): { location: string; cookie: string } {
+  ): Promise<{ location: string; cookie: string }> {
     const provider = this.provider(providerId)
     const redirectUri = query.redirect_uri
     if (!this.deps.config.OAUTH_REDIRECT_URIS.includes(redirectUri)) {
@@ -111,24 +112,18 @@ export class OAuthService {
     if (query.code_challenge === undefined && requireAppPkce(this.deps.config)) {
       throw invalidRequest('query.code_challenge', 'is required (OAUTH_REQUIRE_APP_PKCE)')
     }
+    const { url, state, codeVerifier } = await this.flow(provider.id).begin()
     const flow: OAuthFlowState = {
       provider: provider.id,
-      state: randomValue(),
-      codeVerifier: newCodeVerifier(),
+      state,
+      codeVerifier,
       nonce: randomValue(),
       redirectUri,
       appState: query.state,
       appCodeChallenge: query.code_challenge,
       expiresAt: this.deps.now().getTime() + FLOW_TTL_SECONDS * 1000,
     }
-    const url = new URL(provider.authorizeUrl)
-    url.searchParams.set('response_type', 'code')
-    url.searchParams.set('client_id', this.clientId(provider.id))
-    url.searchParams.set('redirect_uri', this.callbackUrl(provider.id))
-    url.searchParams.set('scope', provider.scopes)
-    url.searchParams.set('state', flow.state)
-    url.searchParams.set('code_challenge', codeChallengeS256(flow.codeVerifier))
-    url.searchParams.set('code_challenge_method', 'S256')
+    // OpenID Connect Core §3.1.2.1; @fastify/oauth2 knows no nonce, so it is added here.
     if (provider.usesNonce) url.searchParams.set('nonce', flow.nonce)
     return { location: url.toString(), cookie: sealState(this.deps.cookieKey, flow) }
   }
@@ -169,10 +164,9 @@ export class OAuthService {
 
       let profile: ProviderProfile
       try {
-        const tokens = await provider.exchange(
-          query.code,
-          flow.codeVerifier,
-          this.callbackUrl(provider.id),
+        const tokens = await this.flow(provider.id).exchange(
+          { code: query.code, state: query.state },
+          flow,
         )
         profile = await provider.profile(tokens, flow.nonce)
       } catch (error) {
@@ -393,9 +387,10 @@ export class OAuthService {
     return url.toString()
   }
 
-  private clientId(provider: ProviderId): string {
-    const key = `${provider.toUpperCase()}_CLIENT_ID` as 'GOOGLE_CLIENT_ID'
-    return this.deps.config[key] ?? ''
+  private flow(provider: ProviderId): ProviderFlow {
+    const flow = this.deps.flows.get(provider)
+    if (!flow) throw new Error(`no @fastify/oauth2 flow for ${provider}`)
+    return flow
   }
 
   private forgetExpiredStates(now: number): void {

@@ -24,14 +24,21 @@ export interface ProviderTokens {
   idToken?: string | undefined
 }
 
+/**
+ * A provider as configured: its endpoints and credentials (the authorization and token steps
+ * are @fastify/oauth2's, provider-flow.ts) and how it tells who signed in, which is ours.
+ */
 export interface Provider {
   id: ProviderId
   name: string
   authorizeUrl: string
+  tokenUrl: string
+  clientId: string
+  clientSecret: string
+  /** Space-separated. */
   scopes: string
   /** Whether the authorization request carries an OIDC nonce (Google). */
   usesNonce: boolean
-  exchange(code: string, codeVerifier: string, callbackUrl: string): Promise<ProviderTokens>
   profile(tokens: ProviderTokens, nonce: string): Promise<ProviderProfile>
 }
 
@@ -39,6 +46,7 @@ export class ProviderError extends Error {
   readonly code = 'provider_error'
 }
 
+/** Each user-info call (the token step has its own limit, provider-flow.ts). */
 const TIMEOUT = 10_000
 
 async function readJson(response: Response, what: string): Promise<Record<string, unknown>> {
@@ -54,39 +62,6 @@ async function readJson(response: Response, what: string): Promise<Record<string
   }
 }
 
-/** RFC 6749 §4.1.3 with the client secret in the body and the PKCE verifier (RFC 7636 §4.5). */
-async function exchangeCode(
-  tokenUrl: string,
-  clientId: string,
-  clientSecret: string,
-  code: string,
-  codeVerifier: string,
-  callbackUrl: string,
-): Promise<ProviderTokens> {
-  const response = await fetch(tokenUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-    body: new URLSearchParams({
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: callbackUrl,
-      client_id: clientId,
-      client_secret: clientSecret,
-      code_verifier: codeVerifier,
-    }),
-    redirect: 'error',
-    signal: AbortSignal.timeout(TIMEOUT),
-  })
-  const body = await readJson(response, 'token endpoint')
-  if (typeof body.error === 'string') throw new ProviderError(`token endpoint: ${body.error}`)
-  if (typeof body.access_token !== 'string')
-    throw new ProviderError('token endpoint: no access_token')
-  return {
-    accessToken: body.access_token,
-    idToken: typeof body.id_token === 'string' ? body.id_token : undefined,
-  }
-}
-
 function google(config: AuthConfig): Provider | undefined {
   const clientId = config.GOOGLE_CLIENT_ID
   const clientSecret = config.GOOGLE_CLIENT_SECRET
@@ -96,10 +71,11 @@ function google(config: AuthConfig): Provider | undefined {
     id: 'google',
     name: PROVIDER_NAMES.google,
     authorizeUrl: config.GOOGLE_AUTHORIZE_URL,
+    tokenUrl: config.GOOGLE_TOKEN_URL,
+    clientId,
+    clientSecret,
     scopes: 'openid email profile',
     usesNonce: true,
-    exchange: (code, verifier, callback) =>
-      exchangeCode(config.GOOGLE_TOKEN_URL, clientId, clientSecret, code, verifier, callback),
     async profile(tokens, nonce) {
       if (!tokens.idToken) throw new ProviderError('no id_token')
       // OpenID Connect Core §3.1.3.7: signature from the provider's JWKS, iss, aud, exp, nonce.
@@ -131,10 +107,11 @@ function yandex(config: AuthConfig): Provider | undefined {
     id: 'yandex',
     name: PROVIDER_NAMES.yandex,
     authorizeUrl: config.YANDEX_AUTHORIZE_URL,
+    tokenUrl: config.YANDEX_TOKEN_URL,
+    clientId,
+    clientSecret,
     scopes: 'login:email login:info',
     usesNonce: false,
-    exchange: (code, verifier, callback) =>
-      exchangeCode(config.YANDEX_TOKEN_URL, clientId, clientSecret, code, verifier, callback),
     async profile(tokens) {
       const url = new URL(config.YANDEX_USERINFO_URL)
       url.searchParams.set('format', 'json')
@@ -178,10 +155,11 @@ function github(config: AuthConfig): Provider | undefined {
     id: 'github',
     name: PROVIDER_NAMES.github,
     authorizeUrl: config.GITHUB_AUTHORIZE_URL,
+    tokenUrl: config.GITHUB_TOKEN_URL,
+    clientId,
+    clientSecret,
     scopes: 'read:user user:email',
     usesNonce: false,
-    exchange: (code, verifier, callback) =>
-      exchangeCode(config.GITHUB_TOKEN_URL, clientId, clientSecret, code, verifier, callback),
     async profile(tokens) {
       const user = await readJson(await api('/user', tokens.accessToken), '/user')
       if (typeof user.id !== 'number' && typeof user.id !== 'string')

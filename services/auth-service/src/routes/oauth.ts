@@ -46,7 +46,10 @@ const oauthRoutes: FastifyPluginAsyncZod<{ config: AuthConfig }> = async (fastif
       },
     },
     async (request, reply) => {
-      const { location, cookie } = fastify.oauth.authorize(request.params.provider, request.query)
+      const { location, cookie } = await fastify.oauth.authorize(
+        request.params.provider,
+        request.query,
+      )
       reply.header('set-cookie', stateCookieHeader(cookie, FLOW_TTL_SECONDS, secureCookie))
       reply.header('cache-control', 'no-store')
       return reply.redirect(location, 302)
