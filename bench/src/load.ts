@@ -58,3 +58,25 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     total: ok + errors,
   }
 }
+
+/**
+ * POST /auth/token/refresh, each request spending a live token: autocannon resets a
+ * connection's context at every loop, so the live tokens are shared: a request takes one, its
+ * response gives back the rotated one.
+ */
+export function refreshRequests(pool: string[]): autocannon.Request[] {
+  return [
+    {
+      method: 'POST',
+      path: '/auth/token/refresh',
+      headers: { 'content-type': 'application/json' },
+      setupRequest: (req) => ({
+        ...req,
+        body: JSON.stringify({ refresh_token: pool.shift() }),
+      }),
+      onResponse: (status, body) => {
+        if (status === 200) pool.push((JSON.parse(body) as { refresh_token: string }).refresh_token)
+      },
+    },
+  ]
+}

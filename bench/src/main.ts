@@ -26,7 +26,7 @@ import {
   runImport,
   writeDumpdata,
 } from './django-import.js'
-import { type LoadResult, load } from './load.js'
+import { type LoadResult, load, refreshRequests } from './load.js'
 import {
   freePort,
   peakRssMb,
@@ -36,6 +36,7 @@ import {
   stop,
   tasksetAvailable,
 } from './processes.js'
+import { replicaRuns } from './replicas.js'
 import { type Row, renderReport } from './report.js'
 
 /**
@@ -73,6 +74,10 @@ async function main(): Promise<void> {
   const seconds = smoke ? 1 : Number(arg('seconds') ?? 10)
   const warmupSeconds = smoke ? 0 : Math.max(1, Math.round(seconds / 5))
   const log = (line: string) => console.log(`bench: ${line}`)
+  if (process.argv.includes('--replicas')) {
+    await replicasMain(seconds, warmupSeconds, smoke, log)
+    return
+  }
   log(
     `${dialect}, ${seconds} s per scenario after ${warmupSeconds} s warm-up${smoke ? ' (smoke)' : ''}; taskset ${tasksetAvailable ? 'on (services core 0, load core 1)' : 'unavailable'}`,
   )
@@ -157,24 +162,35 @@ async function main(): Promise<void> {
 
     const rows: Row[] = []
     const base = { seconds, warmupSeconds }
+    // Issue 19's targets: PostgreSQL's are lower where every request crosses to another process
+    // on the same two cores.
+    const target =
+      dialect === 'postgres'
+        ? { me: 0.35, gateway: 0.4, refresh: 0.35 }
+        : { me: 0.5, gateway: 0.6, refresh: 0.6 }
 
     // ---- baselines
     const bareRun = await load({ ...base, url: `${bare.url}/`, connections: 50 })
     log(`bare Fastify: ${bareRun.requestsPerSecond.toFixed(0)} req/s`)
-    const argon2 = (mode: 'verify' | 'hash') => {
+    // On the services' core: one at a time (the machine's real ceiling, and what the service's
+    // queue does: ARGON2_MAX_CONCURRENCY is the cores it may use, one here) is the denominator;
+    // eight at once (the first issue's baseline) is reported beside it.
+    const argon2 = (mode: 'verify' | 'hash', concurrency: number) => {
       const [command, args] = pinned(0, process.execPath, [
         join(here, 'argon2-rate.js'),
         mode,
-        '8',
+        String(concurrency),
         String(Math.max(seconds, 2)),
       ])
       const out = spawnSync(command, args, { encoding: 'utf8' })
       return (JSON.parse(out.stdout) as { opsPerSecond: number }).opsPerSecond
     }
-    const argonVerify = argon2('verify')
-    const argonHash = argon2('hash')
+    const argonVerify = argon2('verify', 1)
+    const argonHash = argon2('hash', 1)
+    const argonVerify8 = argon2('verify', 8)
+    const argonHash8 = argon2('hash', 8)
     log(
-      `raw argon2id (8 concurrent): ${argonVerify.toFixed(1)} verifications/s, ${argonHash.toFixed(1)} hashes/s`,
+      `raw argon2id one at a time: ${argonVerify.toFixed(1)} verifications/s, ${argonHash.toFixed(1)} hashes/s; 8 at once: ${argonVerify8.toFixed(1)}, ${argonHash8.toFixed(1)}`,
     )
     const cryptoRate = rawCryptoRates(seconds, token)
     log(
@@ -202,7 +218,7 @@ async function main(): Promise<void> {
         me,
         bareRun.requestsPerSecond,
         'bare Fastify',
-        0.5,
+        target.me,
         me.p99Ms < 10 ? '' : `p99 ${me.p99Ms} ms ≥ 10 ms`,
       ),
     )
@@ -222,10 +238,11 @@ async function main(): Promise<void> {
         'login',
         login,
         argonVerify,
-        'raw argon2id verify ×8',
+        'raw argon2id verify, one at a time',
         0.9,
         loginLag <= 50 ? '' : `event loop stalled ${loginLag.toFixed(0)} ms`,
         loginLag,
+        `${((login.requestsPerSecond / argonVerify8) * 100).toFixed(0)}% of 8 at once (${argonVerify8.toFixed(0)}/s)`,
       ),
     )
 
@@ -257,10 +274,11 @@ async function main(): Promise<void> {
         'register',
         register,
         argonHash,
-        'raw argon2id hash ×8',
-        0.85,
+        'raw argon2id hash, one at a time',
+        0.9,
         registerLag <= 50 ? '' : `event loop stalled ${registerLag.toFixed(0)} ms`,
         registerLag,
+        `${((register.requestsPerSecond / argonHash8) * 100).toFixed(0)}% of 8 at once (${argonHash8.toFixed(0)}/s)`,
       ),
     )
 
@@ -272,33 +290,17 @@ async function main(): Promise<void> {
       )
     // autocannon resets a connection's context at every loop, so the live tokens are shared: a
     // request takes one, its response gives back the rotated one.
-    const refreshRun = async (pool: string[], runSeconds: number) => {
-      const requests: autocannon.Request[] = [
-        {
-          method: 'POST',
-          path: '/auth/token/refresh',
-          headers: { 'content-type': 'application/json' },
-          setupRequest: (req) => ({
-            ...req,
-            body: JSON.stringify({ refresh_token: pool.shift() }),
-          }),
-          onResponse: (status, body) => {
-            if (status === 200)
-              pool.push((JSON.parse(body) as { refresh_token: string }).refresh_token)
-          },
-        },
-      ]
-      return load({
+    const refreshRun = (pool: string[], runSeconds: number) =>
+      load({
         seconds: runSeconds,
         warmupSeconds: 0,
         url: auth.url,
         connections: refreshConnections,
-        requests,
+        requests: refreshRequests(pool),
       })
-    }
     if (warmupSeconds > 0) await refreshRun(await chains(), warmupSeconds)
     const refresh = await refreshRun(await chains(), seconds)
-    rows.push(row('refresh', refresh, cryptoRate.sign, 'raw RS256 signatures', 0.4))
+    rows.push(row('refresh', refresh, cryptoRate.sign, 'raw RS256 signatures', target.refresh))
 
     // client_credentials: an internal service asking POST /auth/token for a token, with a
     // client an operator registered with `pnpm manage clients create` (as a process).
@@ -331,7 +333,7 @@ async function main(): Promise<void> {
       baseline: cryptoRate.verify,
       baselineName: 'raw RS256 verifications',
       ratio: verifyRates.uncached / cryptoRate.verify,
-      target: 0.9,
+      target: 0.95,
       note: `cached: ${verifyRates.cached.toFixed(0)}/s`,
     })
     // The same, following the revocation feed (every verification checks the revoked set).
@@ -348,9 +350,25 @@ async function main(): Promise<void> {
       note: `${verifyRates.revocationEntries} revocations in the set`,
     })
 
-    // The gateway: nginx (same template as production) in front of `me` and in front of the
-    // bare route; what it adds per request in front of `me` must stay within 1.2x of what it
-    // adds in front of bare Fastify.
+    // The revocation delay: from a logout's answer to the first 401 for that session's access
+    // token at the users-service (the auth-service's feed, followed by jwt-verify), sampled.
+    const delays = await revocationDelays(auth.url, users.url, loginPair, smoke ? 5 : 40)
+    rows.push({
+      scenario: 'revocation delay',
+      requestsPerSecond: Number.NaN,
+      p50Ms: delays.p50,
+      p99Ms: delays.p99,
+      errors: 0,
+      baseline: 1000,
+      baselineName: 'well under a second: p99 within',
+      // inverted: lower is better; the ratio shown is allowance / actual p99.
+      ratio: 1000 / Math.max(delays.p99, 1),
+      target: 1,
+      note: `${delays.samples} logouts; max ${delays.max.toFixed(0)} ms (before the feed: a 2 s cache)`,
+    })
+
+    // The gateway: nginx (same template as production) in front of `me`, against the same nginx
+    // in front of the bare route (the ceiling of anything behind this gateway on this core).
     log(`peak RSS before the gateway rows: ${peaks()}`)
     const gateway = await gatewayOverhead(users, bare, token, base)
     if (gateway) {
@@ -360,13 +378,11 @@ async function main(): Promise<void> {
         p50Ms: gateway.meVia.p50Ms,
         p99Ms: gateway.meVia.p99Ms,
         errors: gateway.meVia.errors + gateway.bareVia.errors,
-        baseline: gateway.addedBareMs,
-        baselineName: 'nginx adds to bare',
-        // inverted: lower is better, so the "ratio" shown is allowance / actual
-        // A negative difference is measurement noise: nothing measurable was added.
-        ratio: gateway.addedMeMs <= 0 ? 1 : (1.2 * gateway.addedBareMs) / gateway.addedMeMs,
-        target: 1,
-        note: `adds ${gateway.addedMeMs.toFixed(2)} ms to me vs ${gateway.addedBareMs.toFixed(2)} ms to bare (mean latency; limit 1.2x)`,
+        baseline: gateway.bareVia.requestsPerSecond,
+        baselineName: 'bare Fastify through nginx',
+        ratio: gateway.meVia.requestsPerSecond / gateway.bareVia.requestsPerSecond,
+        target: target.gateway,
+        note: `nginx adds ${gateway.addedMeMs.toFixed(2)} ms to me, ${gateway.addedBareMs.toFixed(2)} ms to bare (mean latency)`,
       })
     } else {
       log('gateway rows skipped: nginx is not installed')
@@ -470,6 +486,7 @@ function row(
   target: number,
   extraMiss = '',
   eventLoopMaxMs?: number,
+  extraNote = '',
 ): Row {
   return {
     scenario,
@@ -484,6 +501,7 @@ function row(
     note: [
       extraMiss,
       eventLoopMaxMs !== undefined ? `event loop max ${eventLoopMaxMs.toFixed(1)} ms` : '',
+      extraNote,
     ]
       .filter(Boolean)
       .join('; '),
@@ -620,6 +638,102 @@ async function gatewayOverhead(
     bareVia: plain.via,
     addedMeMs: me.via.meanMs - me.direct.meanMs,
     addedBareMs: plain.via.meanMs - plain.direct.meanMs,
+  }
+}
+
+/**
+ * Logs in, checks the access token works at the users-service, logs out, then asks for
+ * /users/me every 2 ms until it is refused; the time from the logout's answer to that 401.
+ */
+async function revocationDelays(
+  authUrl: string,
+  usersUrl: string,
+  loginPair: () => Promise<{ access_token: string; refresh_token: string }>,
+  samples: number,
+) {
+  const delays: number[] = []
+  for (let i = 0; i < samples; i++) {
+    const pair = await loginPair()
+    const me = () =>
+      fetch(`${usersUrl}/users/me`, {
+        headers: { authorization: `Bearer ${pair.access_token}` },
+      }).then(async (r) => {
+        await r.arrayBuffer()
+        return r.status
+      })
+    if ((await me()) !== 200) throw new Error('revocation delay: a fresh token was refused')
+    const out = await fetch(`${authUrl}/auth/logout`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ refresh_token: pair.refresh_token }),
+    })
+    if (out.status !== 204) throw new Error(`revocation delay: logout answered ${out.status}`)
+    const loggedOut = performance.now()
+    for (;;) {
+      const status = await me()
+      if (status === 401) break
+      if (status !== 200) throw new Error(`revocation delay: /users/me answered ${status}`)
+      if (performance.now() - loggedOut > 10_000) throw new Error('revocation delay: over 10 s')
+      await new Promise((resolve) => setTimeout(resolve, 2))
+    }
+    delays.push(performance.now() - loggedOut)
+  }
+  delays.sort((a, b) => a - b)
+  const at = (q: number) =>
+    delays[Math.min(delays.length - 1, Math.ceil(q * delays.length) - 1)] ?? 0
+  return { samples, p50: at(0.5), p99: at(0.99), max: delays.at(-1) ?? 0 }
+}
+
+/** `--replicas`: one replica of each service against two, through nginx, on PostgreSQL. */
+async function replicasMain(
+  seconds: number,
+  warmupSeconds: number,
+  smoke: boolean,
+  log: (line: string) => void,
+): Promise<void> {
+  if (spawnSync('nginx', ['-v']).error) throw new Error('--replicas needs nginx')
+  const work = mkdtempSync(join(tmpdir(), 'authpair-bench-'))
+  const databases: BenchDatabase[] = []
+  try {
+    const runs = await replicaRuns({
+      root,
+      databaseUrl: async () => {
+        const database = await createBenchDatabase('postgres', { root, work })
+        databases.push(database)
+        return database.url
+      },
+      seconds,
+      warmupSeconds,
+      log,
+    })
+    const [one, two] = runs
+    if (!one || !two) throw new Error('replicas: a run is missing')
+    const line = (name: 'me' | 'login' | 'refresh') =>
+      `| ${name} | ${one[name].requestsPerSecond.toFixed(0)} | ${one[name].p99Ms} | ${two[name].requestsPerSecond.toFixed(0)} | ${two[name].p99Ms} | ${((two[name].requestsPerSecond / one[name].requestsPerSecond) * 100).toFixed(0)}% |`
+    const markdown = [
+      `## ${new Date().toISOString().slice(0, 10)} — replicas, postgres${smoke ? ' (smoke: not a measurement)' : ''}`,
+      '',
+      `Machine: ${machineLine()}. ${seconds} s per scenario through nginx; services and nginx on core 0, load on core 1, PostgreSQL and Redis unpinned.`,
+      '',
+      '| scenario | 1 replica req/s | p99 ms | 2 replicas req/s | p99 ms | 2 / 1 |',
+      '|---|---:|---:|---:|---:|---:|',
+      line('me'),
+      line('login'),
+      line('refresh'),
+      '',
+    ].join('\n')
+    console.log(`\n${markdown}`)
+    const dir = join(root, 'bench', 'results')
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(join(dir, 'latest-replicas.md'), markdown)
+    const errors = runs.reduce((n, r) => n + r.me.errors + r.login.errors + r.refresh.errors, 0)
+    if (errors > 0) {
+      console.error(`bench: ${errors} request(s) failed`)
+      process.exitCode = 1
+    }
+  } finally {
+    for (const database of databases) await database.drop()
+    rmSync(work, { recursive: true, force: true })
   }
 }
 

@@ -28,6 +28,8 @@ export interface ProdShapeOptions {
   env?: Record<string, string>
   /** nginx's rates (e.g. { login: '100r/s' }). */
   rates?: Record<string, string>
+  /** Run the services and nginx on these CPUs only (`taskset -c`), e.g. '0' in the bench. */
+  cpus?: string
 }
 
 export interface RunningService {
@@ -66,6 +68,10 @@ async function waitFor(url: string, child: ChildProcess, what: string): Promise<
 
 export async function startProdShape(options: ProdShapeOptions): Promise<ProdShape> {
   const replicas = options.replicas ?? 2
+  const command = (program: string, args: string[]): [string, string[]] =>
+    options.cpus === undefined
+      ? [program, args]
+      : ['taskset', ['-c', options.cpus, program, ...args]]
   const target = parseDatabaseUrl(options.databaseUrl)
   await migrateDatabase(target)
   const dataDir = mkdtempSync(join(tmpdir(), 'authpair-prod-shape-'))
@@ -109,7 +115,7 @@ export async function startProdShape(options: ProdShapeOptions): Promise<ProdSha
   async function startAll(): Promise<ProdShape> {
     const launch = async (name: string, script: string, env: Record<string, string>) => {
       const port = await freePort()
-      const child = spawn(process.execPath, [resolve(root, script)], {
+      const child = spawn(...command(process.execPath, [resolve(root, script)]), {
         env: { ...shared, ...env, PORT: String(port) },
         stdio: ['ignore', 'pipe', 'pipe'],
       })
@@ -149,7 +155,7 @@ export async function startProdShape(options: ProdShapeOptions): Promise<ProdSha
       rates: options.rates ?? {},
       upstreamBind: GATEWAY_BIND,
     })
-    nginx = spawn('nginx', ['-p', nginxDir, '-c', conf, '-g', 'daemon off;'], {
+    nginx = spawn(...command('nginx', ['-p', nginxDir, '-c', conf, '-g', 'daemon off;']), {
       stdio: ['ignore', 'inherit', 'inherit'],
     })
     const gatewayUrl = `http://127.0.0.1:${gatewayPort}`
