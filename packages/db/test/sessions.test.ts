@@ -131,6 +131,41 @@ describe(`sessions and refresh-token rotation on ${testDialect()}`, () => {
     }
   })
 
+  it('resolves two concurrent rotations of one live token to one rotation and one retry', async () => {
+    const first = newToken()
+    await session(await userId(), first)
+    const [a, b] = await Promise.all([rotate(first, at(30)), rotate(first, at(30))])
+    const outcomes = [a.outcome, b.outcome]
+    // one rotates the live token, the other finds it rotated and is judged a retry (within
+    // the leeway): it supersedes the winner's token, so only its own stays live
+    expect(outcomes.map((o) => o.kind === 'rotated' && o.retry).sort()).toEqual([false, true])
+    const retried = outcomes[0]?.kind === 'rotated' && outcomes[0].retry ? a : b
+    const won = retried === a ? b : a
+    expect((await rotate(retried.next, at(31))).outcome.kind).toBe('rotated')
+    expect((await rotate(won.next, at(100))).outcome.kind).toBe('reused')
+  })
+
+  it('resolves two concurrent rotations of one live token (no leeway) to one rotation and reuse', async () => {
+    const first = newToken()
+    const s = await session(await userId(), first)
+    const [a, b] = await Promise.all([rotate(first, at(30), 0), rotate(first, at(30), 0)])
+    expect([a.outcome.kind, b.outcome.kind].sort()).toEqual(['reused', 'rotated'])
+    const after = await db.sessions.findById(s.id)
+    expect(after?.revokedReason).toBe('refresh_token_reuse')
+  })
+
+  it('rotates with the session’s user when it read it, and the session as stored', async () => {
+    const owner = await userId()
+    const first = newToken()
+    const s = await session(owner, first)
+    const { outcome } = await rotate(first, at(60))
+    if (outcome.kind !== 'rotated') throw new Error('expected rotation')
+    expect(outcome.session).toEqual({ ...s, lastUsedAt: at(60) })
+    expect(outcome.expiresAt).toEqual(at(60 + 14 * DAY))
+    if (outcome.user) expect(outcome.user).toEqual({ id: owner, role: 'user', isActive: true })
+    if (testDialect() === 'postgres') expect(outcome.user).toBeDefined()
+  })
+
   it('lists a user’s active sessions newest first and revokes one, all, or all but one', async () => {
     const owner = await userId()
     const s1 = await session(owner, newToken())
