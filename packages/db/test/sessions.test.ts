@@ -166,6 +166,21 @@ describe(`sessions and refresh-token rotation on ${testDialect()}`, () => {
     if (testDialect() === 'postgres') expect(outcome.user).toBeDefined()
   })
 
+  it('creates a session with its first token or not at all', async () => {
+    const owner = await userId()
+    const token = newToken()
+    await session(owner, token)
+    // a second session whose first token collides with a stored one: neither row is kept
+    const id = newId()
+    await expect(
+      db.sessions.create(
+        { id, userId: owner, createdAt: t0, lastUsedAt: t0, expiresAt: at(DAY) },
+        { id: newId(), tokenHash: hashOf(token), createdAt: t0, expiresAt: at(DAY) },
+      ),
+    ).rejects.toThrow()
+    expect(await db.sessions.findById(id)).toBeUndefined()
+  })
+
   it('lists a user’s active sessions newest first and revokes one, all, or all but one', async () => {
     const owner = await userId()
     const s1 = await session(owner, newToken())

@@ -20,13 +20,29 @@ const { sessions, refreshTokens } = schema
 export class PgSessionRepository implements SessionRepository {
   constructor(private readonly db: PostgresJsDatabase<typeof schema> & { $client: Sql }) {}
 
-  create(session: NewSessionInput, firstToken: FirstRefreshToken): Promise<SessionRecord> {
-    return this.db.transaction(async (tx) => {
-      const [row] = await tx.insert(sessions).values(session).returning()
-      const created = row as SessionRecord
-      await tx.insert(refreshTokens).values({ ...firstToken, sessionId: created.id })
-      return created
-    })
+  async create(session: NewSessionInput, firstToken: FirstRefreshToken): Promise<SessionRecord> {
+    // One statement (atomic on its own): one round trip instead of four (BEGIN, two INSERTs,
+    // COMMIT) at every sign-in.
+    const [row] = await this.db.$client.unsafe<Record<string, unknown>[]>(
+      CREATE_SESSION,
+      [
+        session.id,
+        session.userId,
+        iso(session.createdAt),
+        iso(session.lastUsedAt),
+        iso(session.expiresAt),
+        session.userAgent ?? null,
+        session.ip ?? null,
+        session.amr ?? null,
+        firstToken.id,
+        firstToken.tokenHash,
+        iso(firstToken.createdAt),
+        iso(firstToken.expiresAt),
+      ],
+      { prepare: true },
+    )
+    if (!row) throw new Error('creating a session returned no row')
+    return sessionFromRow(row)
   }
 
   async findById(id: string): Promise<SessionRecord | undefined> {
@@ -47,16 +63,15 @@ export class PgSessionRepository implements SessionRepository {
     // trip instead of seven). It rotates only when decideRotation would say a plain `rotate`;
     // anything else (unknown, expired, a retry, reuse) changes nothing and takes the
     // transaction below, which decides with the same rules as ever.
-    const now = input.now.toISOString()
     const [row] = await this.db.$client.unsafe<Record<string, unknown>[]>(
       ROTATE_LIVE_TOKEN,
       [
         input.presentedHash,
-        now,
-        new Date(input.next.expiresAt).toISOString(),
+        iso(input.now),
+        iso(input.next.expiresAt),
         input.next.id,
         input.next.tokenHash,
-        new Date(input.next.createdAt).toISOString(),
+        iso(input.next.createdAt),
       ],
       { prepare: true },
     )
@@ -219,6 +234,26 @@ from touched
 join live_session on true
 join users u on u.id = touched.user_id
 `
+
+/**
+ * A session and its first refresh token. Every column the inserts take is listed (the others
+ * start null): statements-round-trip.test.ts fails if a column the schema gains is left out.
+ * $1..$8 the session, $9..$12 the token.
+ */
+const CREATE_SESSION = `
+with created as (
+  insert into sessions (id, user_id, created_at, last_used_at, expires_at, user_agent, ip, amr)
+  values ($1, $2, $3::timestamptz, $4::timestamptz, $5::timestamptz, $6, $7, $8)
+  returning *
+), first_token as (
+  insert into refresh_tokens (id, session_id, token_hash, created_at, expires_at)
+  select $9, id, $10, $11::timestamptz, $12::timestamptz from created
+)
+select * from created
+`
+
+/** A timestamp parameter as text (the driver's Date serializer is drizzle's pass-through). */
+const iso = (at: Date | string) => new Date(at).toISOString()
 
 const sessionColumns = Object.entries(getTableColumns(sessions))
 
