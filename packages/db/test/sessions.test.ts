@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Database, newId, openDatabase } from '../src/index.js'
+import { type Database, newId, openDatabase, UniqueViolationError } from '../src/index.js'
 import { createTestDatabase, type TestDatabase, testDialect } from '../src/testing.js'
 
 let testDb: TestDatabase
@@ -177,7 +177,7 @@ describe(`sessions and refresh-token rotation on ${testDialect()}`, () => {
         { id, userId: owner, createdAt: t0, lastUsedAt: t0, expiresAt: at(DAY) },
         { id: newId(), tokenHash: hashOf(token), createdAt: t0, expiresAt: at(DAY) },
       ),
-    ).rejects.toThrow()
+    ).rejects.toBeInstanceOf(UniqueViolationError)
     expect(await db.sessions.findById(id)).toBeUndefined()
   })
 
