@@ -157,10 +157,25 @@ describe(`sessions and refresh-token rotation on ${testDialect()}`, () => {
   it('rotates with the session’s user when it read it, and the session as stored', async () => {
     const owner = await userId()
     const first = newToken()
-    const s = await session(owner, first)
+    const s = await db.sessions.create(
+      {
+        id: newId(),
+        userId: owner,
+        createdAt: t0,
+        lastUsedAt: t0,
+        expiresAt: at(30 * DAY),
+        userAgent: 'vitest',
+        ip: '203.0.113.5',
+        amr: 'pwd otp mfa',
+      },
+      { id: newId(), tokenHash: hashOf(first), createdAt: t0, expiresAt: at(14 * DAY) },
+    )
     const { outcome } = await rotate(first, at(60))
     if (outcome.kind !== 'rotated') throw new Error('expected rotation')
     expect(outcome.session).toEqual({ ...s, lastUsedAt: at(60) })
+    // as the query builder reads it back, every column
+    expect(outcome.session).toEqual(await db.sessions.findById(s.id))
+    expect(s).toEqual({ ...(await db.sessions.findById(s.id)), lastUsedAt: t0 })
     expect(outcome.expiresAt).toEqual(at(60 + 14 * DAY))
     if (outcome.user) expect(outcome.user).toEqual({ id: owner, role: 'user', isActive: true })
     if (testDialect() === 'postgres') expect(outcome.user).toBeDefined()
