@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Database, newId, openDatabase } from '../src/index.js'
+import { type Database, newId, openDatabase, UniqueViolationError } from '../src/index.js'
 import { createTestDatabase, type TestDatabase, testDialect } from '../src/testing.js'
 
 let testDb: TestDatabase
@@ -129,6 +129,71 @@ describe(`sessions and refresh-token rotation on ${testDialect()}`, () => {
     } else {
       expect(after?.revokedReason).toBe('refresh_token_reuse')
     }
+  })
+
+  it('resolves two concurrent rotations of one live token to one rotation and one retry', async () => {
+    const first = newToken()
+    await session(await userId(), first)
+    const [a, b] = await Promise.all([rotate(first, at(30)), rotate(first, at(30))])
+    const outcomes = [a.outcome, b.outcome]
+    // one rotates the live token, the other finds it rotated and is judged a retry (within
+    // the leeway): it supersedes the winner's token, so only its own stays live
+    expect(outcomes.map((o) => o.kind === 'rotated' && o.retry).sort()).toEqual([false, true])
+    const retried = outcomes[0]?.kind === 'rotated' && outcomes[0].retry ? a : b
+    const won = retried === a ? b : a
+    expect((await rotate(retried.next, at(31))).outcome.kind).toBe('rotated')
+    expect((await rotate(won.next, at(100))).outcome.kind).toBe('reused')
+  })
+
+  it('resolves two concurrent rotations of one live token (no leeway) to one rotation and reuse', async () => {
+    const first = newToken()
+    const s = await session(await userId(), first)
+    const [a, b] = await Promise.all([rotate(first, at(30), 0), rotate(first, at(30), 0)])
+    expect([a.outcome.kind, b.outcome.kind].sort()).toEqual(['reused', 'rotated'])
+    const after = await db.sessions.findById(s.id)
+    expect(after?.revokedReason).toBe('refresh_token_reuse')
+  })
+
+  it('rotates with the session’s user when it read it, and the session as stored', async () => {
+    const owner = await userId()
+    const first = newToken()
+    const s = await db.sessions.create(
+      {
+        id: newId(),
+        userId: owner,
+        createdAt: t0,
+        lastUsedAt: t0,
+        expiresAt: at(30 * DAY),
+        userAgent: 'vitest',
+        ip: '203.0.113.5',
+        amr: 'pwd otp mfa',
+      },
+      { id: newId(), tokenHash: hashOf(first), createdAt: t0, expiresAt: at(14 * DAY) },
+    )
+    const { outcome } = await rotate(first, at(60))
+    if (outcome.kind !== 'rotated') throw new Error('expected rotation')
+    expect(outcome.session).toEqual({ ...s, lastUsedAt: at(60) })
+    // as the query builder reads it back, every column
+    expect(outcome.session).toEqual(await db.sessions.findById(s.id))
+    expect(s).toEqual({ ...(await db.sessions.findById(s.id)), lastUsedAt: t0 })
+    expect(outcome.expiresAt).toEqual(at(60 + 14 * DAY))
+    if (outcome.user) expect(outcome.user).toEqual({ id: owner, role: 'user', isActive: true })
+    if (testDialect() === 'postgres') expect(outcome.user).toBeDefined()
+  })
+
+  it('creates a session with its first token or not at all', async () => {
+    const owner = await userId()
+    const token = newToken()
+    await session(owner, token)
+    // a second session whose first token collides with a stored one: neither row is kept
+    const id = newId()
+    await expect(
+      db.sessions.create(
+        { id, userId: owner, createdAt: t0, lastUsedAt: t0, expiresAt: at(DAY) },
+        { id: newId(), tokenHash: hashOf(token), createdAt: t0, expiresAt: at(DAY) },
+      ),
+    ).rejects.toBeInstanceOf(UniqueViolationError)
+    expect(await db.sessions.findById(id)).toBeUndefined()
   })
 
   it('lists a user’s active sessions newest first and revokes one, all, or all but one', async () => {

@@ -175,6 +175,25 @@ describe('POST /auth/token/refresh', () => {
     expect((await post('/auth/token/refresh', {})).statusCode).toBe(400)
   })
 
+  it('signs the refreshed access token with the user’s current role, and ends a disabled user’s session', async () => {
+    const { pair, user } = await loggedIn()
+    await t.app.db.users.update(user.id, { role: 'admin', updatedAt: clock.now() })
+    const promoted = await post('/auth/token/refresh', { refresh_token: pair.refresh_token })
+    expect(promoted.statusCode).toBe(200)
+    const claims = JSON.parse(
+      Buffer.from(promoted.json().access_token.split('.')[1], 'base64url').toString(),
+    )
+    expect(claims.role).toBe('admin')
+    await t.app.db.users.update(user.id, { isActive: false, updatedAt: clock.now() })
+    const refused = await post('/auth/token/refresh', {
+      refresh_token: promoted.json().refresh_token,
+    })
+    expect(refused.statusCode).toBe(401)
+    expect(refused.json().code).toBe('invalid_refresh_token')
+    const sessions = await t.app.db.sessions.listActive(user.id, clock.now())
+    expect(sessions).toEqual([])
+  })
+
   it('refuses a refresh token past its idle lifetime', async () => {
     const { pair } = await loggedIn()
     clock.advance(14 * 86_400 + 1)

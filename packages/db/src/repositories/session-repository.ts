@@ -1,4 +1,10 @@
-import type { NewRefreshToken, NewSession, RefreshTokenRecord, SessionRecord } from '../records.js'
+import type {
+  NewRefreshToken,
+  NewSession,
+  RefreshTokenRecord,
+  SessionRecord,
+  UserRecord,
+} from '../records.js'
 import { isSessionLive } from '../session-liveness.js'
 
 /** A new session: never revoked at birth. */
@@ -19,7 +25,15 @@ export interface RotateRefreshTokenInput {
 
 export type RotationOutcome =
   /** The presented token was live (or a retry within the leeway): `next` is now the live token. */
-  | { kind: 'rotated'; session: SessionRecord; retry: boolean; expiresAt: Date }
+  | {
+      kind: 'rotated'
+      session: SessionRecord
+      retry: boolean
+      expiresAt: Date
+      /** The session's user as the rotation read it, when it did (PostgreSQL's one-statement
+       * rotation does, to spare the caller a round trip); else the caller reads it. */
+      user?: Pick<UserRecord, 'id' | 'role' | 'isActive'>
+    }
   /** A rotated token came back after the leeway: the whole session is now revoked. */
   | { kind: 'reused'; session: SessionRecord }
   /** Unknown token, expired token, or a revoked or expired session. */

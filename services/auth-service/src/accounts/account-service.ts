@@ -600,7 +600,7 @@ export class AccountService {
     if (outcome.kind === 'invalid') {
       throw new HttpProblem(401, 'invalid_refresh_token', INVALID_REFRESH)
     }
-    const user = await this.deps.db.users.findById(outcome.session.userId)
+    const user = outcome.user ?? (await this.deps.db.users.findById(outcome.session.userId))
     if (!user?.isActive) {
       await this.deps.db.sessions.revoke(outcome.session.id, { now, reason: 'account_disabled' })
       throw new HttpProblem(401, 'invalid_refresh_token', INVALID_REFRESH)
@@ -739,7 +739,7 @@ export class AccountService {
   }
 
   private async pair(
-    user: UserRecord,
+    user: Pick<UserRecord, 'id' | 'role'>,
     session: SessionRecord,
     refreshToken: string,
     refreshExpiresAt: Date,
