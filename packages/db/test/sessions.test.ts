@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
+import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Database, newId, openDatabase, UniqueViolationError } from '../src/index.js'
 import { createTestDatabase, type TestDatabase, testDialect } from '../src/testing.js'
@@ -114,6 +115,36 @@ describe(`sessions and refresh-token rotation on ${testDialect()}`, () => {
     expect((await rotate(retry.next, at(13))).outcome.kind).toBe('rotated')
     expect((await rotate(a.next, at(100))).outcome.kind).toBe('reused')
   })
+
+  it.runIf(testDialect() === 'postgres')(
+    'PostgreSQL: a retry while the live token is being rotated waits its turn, no deadlock',
+    async () => {
+      const first = newToken()
+      const s = await session(await userId(), first)
+      const a = await rotate(first, at(10))
+      if (testDb.target.dialect !== 'postgres') return
+      const other = postgres(testDb.target.url, { max: 1, onnotice: () => {} })
+      try {
+        // Another request is rotating the live token: it holds that token's row, and is about
+        // to lock the session.
+        const holder = other.begin(async (sql) => {
+          await sql`select id from refresh_tokens where token_hash = ${hashOf(a.next)} for update`
+          // Meanwhile the client retries with the old token (within the leeway).
+          const retry = rotate(first, at(11), 60)
+          await new Promise((resolve) => setTimeout(resolve, 200))
+          // The session must still be free: the retry waits on the live token, not holding it.
+          await sql`set local lock_timeout = '500ms'`
+          await sql`select id from sessions where id = ${s.id} for update`
+          // Wrapped: the transaction must commit (releasing its locks) before the retry can end.
+          return { retry }
+        })
+        const retry = await (await holder).retry
+        expect(retry.outcome).toMatchObject({ kind: 'rotated', retry: true })
+      } finally {
+        await other.end({ timeout: 1 })
+      }
+    },
+  )
 
   it('resolves 20 concurrent rotations of one token (no leeway) to at most one success', async () => {
     const first = newToken()

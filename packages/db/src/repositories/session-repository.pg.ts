@@ -101,6 +101,17 @@ export class PgSessionRepository implements SessionRepository {
         .from(refreshTokens)
         .where(eq(refreshTokens.tokenHash, input.presentedHash))
         .for('update')
+      // A rotated token (a retry or reuse) will touch its session's live token too: lock that
+      // first, the order a rotation of the live token takes (its token, then the session).
+      // Locking the session first would deadlock with the live token presented at the same
+      // moment: each would hold what the other waits for.
+      if (token?.rotatedAt != null) {
+        await tx
+          .select({ id: refreshTokens.id })
+          .from(refreshTokens)
+          .where(and(eq(refreshTokens.sessionId, token.sessionId), isNull(refreshTokens.rotatedAt)))
+          .for('update')
+      }
       const [session] = token
         ? await tx.select().from(sessions).where(eq(sessions.id, token.sessionId)).for('update')
         : []
