@@ -37,6 +37,7 @@ import {
   tasksetAvailable,
 } from './processes.js'
 import { type Row, renderReport } from './report.js'
+import { compareVerifiers, describeComparison, verifierRows } from './verifiers.js'
 
 /**
  * Node flags of the services' start command (the Dockerfile's CMD, `pnpm start`): a young generation
@@ -347,6 +348,17 @@ async function main(): Promise<void> {
       target: 0.95,
       note: `${verifyRates.revocationEntries} revocations in the set`,
     })
+    // Ours beside fast-jwt (@fastify/jwt) and jose on the same token (issue 19): bench/src/verifiers.ts.
+    const sideBySide = await compareVerifiers({
+      token,
+      jwksUrl: `${auth.url}/.well-known/jwks.json`,
+      issuer: 'http://localhost:8080',
+      audience: 'authpair-api',
+      seconds: Math.max(0.5, seconds / 4),
+      rounds: smoke ? 1 : 3,
+    })
+    log(describeComparison(sideBySide))
+    rows.push(...verifierRows(sideBySide))
 
     // The gateway: nginx (same template as production) in front of `me` and in front of the
     // bare route; what it adds per request in front of `me` must stay within 1.2x of what it
