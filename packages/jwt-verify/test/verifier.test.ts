@@ -319,6 +319,40 @@ describe('the attacks', () => {
       await expect(verifier.verify(junk)).rejects.toHaveProperty('name', 'JwtVerifyError')
     }
   })
+
+  it('takes only three base64url segments, every character checked', async () => {
+    const good = await accessToken(key)
+    const [h = '', p = '', sig = ''] = good.split('.')
+    // Node's base64url decoder would read `+` and `/` as `-` and `_` and skip `=` and blanks:
+    // such spellings of the same bytes are refused, in any segment.
+    const flip = (segment: string) => segment.replace(/[-_]/, (c) => (c === '-' ? '+' : '/'))
+    const respelled = [
+      ...(/[-_]/.test(sig) ? [`${h}.${p}.${flip(sig)}`] : []),
+      ...(/[-_]/.test(p) ? [`${h}.${flip(p)}.${sig}`] : []),
+    ]
+    expect(respelled.length).toBeGreaterThan(0)
+    for (const bad of [
+      `${good}.x`,
+      `${good}.`,
+      `.${good}`,
+      `${h}.${p}`,
+      `${h}.${p}.${sig}=`,
+      `${h}.${p}.${sig.slice(0, 10)} ${sig.slice(10)}`,
+      ...respelled,
+      `${h}=.${p}.${sig}`,
+    ]) {
+      expect(await rejection(bad)).toBe('token_malformed')
+    }
+    expect(await verifier.verify(good)).toMatchObject({ userId: expect.any(String) })
+  })
+
+  it('checks the signature before typ: a forged ID token is signature_invalid', async () => {
+    const idToken = await accessToken(key, { header: { typ: 'JWT' } })
+    expect(await rejection(idToken)).toBe('claim_invalid')
+    // The header is now kept (it passed its own checks); the order stays the same.
+    const last = idToken.at(-1) === 'A' ? 'B' : 'A'
+    expect(await rejection(`${idToken.slice(0, -1)}${last}`)).toBe('signature_invalid')
+  })
 })
 
 describe('issue time and lifetime', () => {
