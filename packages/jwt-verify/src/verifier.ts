@@ -1,4 +1,5 @@
 import { verify as cryptoVerify, type KeyObject } from 'node:crypto'
+import { p1363ToDer } from './ecdsa.js'
 import { JwtVerifyError } from './errors.js'
 import { JwksCache, type JwksCacheOptions, type JwksEvent } from './jwks-cache.js'
 import { type KeyResolver, ResolvedKeys } from './resolved-keys.js'
@@ -291,12 +292,13 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const signature = Buffer.from(token.slice(secondDot + 1), 'base64url')
     let valid = false
     try {
-      valid =
-        alg === 'EdDSA'
-          ? cryptoVerify(null, signingInput, key, signature)
-          : alg === 'ES256'
-            ? cryptoVerify('sha256', signingInput, { key, dsaEncoding: 'ieee-p1363' }, signature)
-            : cryptoVerify('sha256', signingInput, key, signature)
+      if (alg === 'ES256') {
+        // The key goes bare, the signature in DER: see ecdsa.ts for why not dsaEncoding.
+        const der = p1363ToDer(signature)
+        valid = der !== undefined && cryptoVerify('sha256', signingInput, key, der)
+      } else {
+        valid = cryptoVerify(alg === 'EdDSA' ? null : 'sha256', signingInput, key, signature)
+      }
     } catch {
       valid = false
     }
