@@ -195,9 +195,12 @@ export async function compareVerifiers(input: VerifierBenchInput): Promise<Verif
   }
 }
 
-/** The bench report's rows: each verifier uncached against raw node:crypto of the same run. */
+/**
+ * The bench report's rows: each verifier uncached against raw node:crypto of the same run. The
+ * issue's target (95% of raw) is ours; the libraries' rows are there to compare, with none.
+ */
 export function verifierRows(comparison: VerifierComparison): Row[] {
-  return comparison.candidates.map((c) => ({
+  return comparison.candidates.map((c, i) => ({
     scenario: `verify: ${c.name}`,
     requestsPerSecond: c.uncached,
     p50Ms: undefined,
@@ -206,8 +209,10 @@ export function verifierRows(comparison: VerifierComparison): Row[] {
     baseline: comparison.rawCrypto,
     baselineName: 'raw RS256 verify, same token and key',
     ratio: c.uncached / comparison.rawCrypto,
-    target: 0.95,
-    note: c.cached === undefined ? 'no token cache' : `cached: ${c.cached.toFixed(0)}/s`,
+    target: i === 0 ? 0.95 : 0,
+    note: `${c.cached === undefined ? 'no token cache' : `cached: ${c.cached.toFixed(0)}/s`}${
+      i === 0 ? '' : '; to compare, no target'
+    }`,
   }))
 }
 
