@@ -38,6 +38,7 @@ import {
 } from './processes.js'
 import { replicaRuns } from './replicas.js'
 import { type Row, renderReport } from './report.js'
+import { compareVerifiers, describeComparison, verifierRows } from './verifiers.js'
 
 /**
  * Node flags of the services' start command (the Dockerfile's CMD, `pnpm start`): a young generation
@@ -349,6 +350,17 @@ async function main(): Promise<void> {
       target: 0.95,
       note: `${verifyRates.revocationEntries} revocations in the set`,
     })
+    // Ours beside fast-jwt (@fastify/jwt) and jose on the same token (issue 19): bench/src/verifiers.ts.
+    const sideBySide = await compareVerifiers({
+      token,
+      jwksUrl: `${auth.url}/.well-known/jwks.json`,
+      issuer: 'http://localhost:8080',
+      audience: 'authpair-api',
+      seconds: Math.max(0.5, seconds / 4),
+      rounds: smoke ? 1 : 3,
+    })
+    log(describeComparison(sideBySide))
+    rows.push(...verifierRows(sideBySide))
 
     // The revocation delay: from a logout's answer to the first 401 for that session's access
     // token at the users-service (the auth-service's feed, followed by jwt-verify), sampled.

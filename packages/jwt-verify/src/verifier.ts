@@ -1,4 +1,5 @@
 import { verify as cryptoVerify, type KeyObject } from 'node:crypto'
+import { p1363ToDer } from './ecdsa.js'
 import { JwtVerifyError } from './errors.js'
 import { JwksCache, type JwksCacheOptions, type JwksEvent } from './jwks-cache.js'
 import { type KeyResolver, ResolvedKeys } from './resolved-keys.js'
@@ -265,47 +266,48 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
     // RFC 7515 §7.1 compact serialization, checked by hand with node:crypto's synchronous
     // verify: the WebCrypto path costs several times the signature check itself (measured in
-    // bench/), and every check below is explicit.
-    const parts = token.split('.')
-    const [encodedHeader = '', encodedPayload = '', encodedSignature = ''] = parts
+    // bench/), and every check below is explicit. One pass over the token checks its alphabet
+    // (base64url and the dots); exactly two dots make three segments. No split: the segments
+    // are slices of the token, and the signing input is its prefix, not a new concatenation.
+    const firstDot = token.indexOf('.')
+    const secondDot = firstDot < 0 ? -1 : token.indexOf('.', firstDot + 1)
     if (
-      parts.length !== 3 ||
-      !BASE64URL.test(encodedHeader) ||
-      !BASE64URL.test(encodedPayload) ||
-      !BASE64URL.test(encodedSignature)
+      secondDot < 0 ||
+      token.indexOf('.', secondDot + 1) >= 0 ||
+      !BASE64URL_AND_DOTS.test(token)
     ) {
       throw new JwtVerifyError('token_malformed', 'the token is not a compact JWS')
     }
-    const checked = checkedHeader(encodedHeader)
+    const checked = checkedHeader(token.slice(0, firstDot))
     if (checked instanceof JwtVerifyError) throw checked
-    const { header, kid, alg } = checked
+    const { kid, alg } = checked
     // A cached key answers without a promise turn (a stale JWKS refetches in the background);
     // anything else goes through getKey.
     const key: KeyObject = jwks?.peekKey(kid, alg) ?? (await resolveKey(kid, alg))
     if (!keyFitsAlg(key, alg)) {
       throw new JwtVerifyError('alg_not_allowed', 'the token’s alg does not fit its key')
     }
-    const signingInput = Buffer.from(`${encodedHeader}.${encodedPayload}`, 'ascii')
-    const signature = Buffer.from(encodedSignature, 'base64url')
+    // Every character is base64url or a dot (checked above), so latin1 is the ASCII bytes.
+    const signingInput = Buffer.from(token.slice(0, secondDot), 'latin1')
+    const signature = Buffer.from(token.slice(secondDot + 1), 'base64url')
     let valid = false
     try {
-      valid =
-        alg === 'EdDSA'
-          ? cryptoVerify(null, signingInput, key, signature)
-          : alg === 'ES256'
-            ? cryptoVerify('sha256', signingInput, { key, dsaEncoding: 'ieee-p1363' }, signature)
-            : cryptoVerify('sha256', signingInput, key, signature)
+      if (alg === 'ES256') {
+        // The key goes bare, the signature in DER: see ecdsa.ts for why not dsaEncoding.
+        const der = p1363ToDer(signature)
+        valid = der !== undefined && cryptoVerify('sha256', signingInput, key, der)
+      } else {
+        valid = cryptoVerify(alg === 'EdDSA' ? null : 'sha256', signingInput, key, signature)
+      }
     } catch {
       valid = false
     }
     if (!valid) throw new JwtVerifyError('signature_invalid', 'the signature does not verify')
 
-    // RFC 9068 §4: typ at+jwt (the media type may be written in full).
-    const typ =
-      typeof header.typ === 'string' ? header.typ.toLowerCase().replace(/^application\//, '') : ''
-    if (typ !== 'at+jwt')
+    // RFC 9068 §4: typ at+jwt (the media type may be written in full); read once per header.
+    if (!checked.accessToken)
       throw new JwtVerifyError('claim_invalid', 'the token is not an access token (typ)')
-    const payload = decodeJsonObject(encodedPayload)
+    const payload = decodeJsonObject(token.slice(firstDot + 1, secondDot))
     if (!payload) throw new JwtVerifyError('token_malformed', 'the claims are not a JSON object')
     const nowSeconds = now() / 1000
     if (payload.iss !== options.issuer)
@@ -338,10 +340,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (payload.exp - payload.iat > maxLifetimeSeconds) {
       throw new JwtVerifyError('claim_invalid', 'the token claims a lifetime over the cap')
     }
-    for (const name of ['sub', 'jti'] as const) {
-      if (typeof payload[name] !== 'string' || payload[name] === '') {
-        throw new JwtVerifyError('claim_invalid', `claim "${name}" is missing`)
-      }
+    if (typeof payload.sub !== 'string' || payload.sub === '') {
+      throw new JwtVerifyError('claim_invalid', 'claim "sub" is missing')
+    }
+    if (typeof payload.jti !== 'string' || payload.jti === '') {
+      throw new JwtVerifyError('claim_invalid', 'claim "jti" is missing')
     }
     const result = bearerOf(payload as AccessTokenClaims)
     if (cacheMaxEntries > 0) {
@@ -442,9 +445,13 @@ function scopesOf(scope: unknown): readonly string[] {
 }
 
 interface CheckedHeader {
-  header: Record<string, unknown>
   kid: string
   alg: SupportedAlgorithm
+  /**
+   * RFC 9068 §4: typ is at+jwt (or application/at+jwt, any case). Refused only after the
+   * signature verifies, as before the header was kept: a forged token says signature_invalid.
+   */
+  accessToken: boolean
 }
 
 /** The protected header's own checks: JSON object, no key-carrying headers, no crit, kid, alg. */
@@ -468,11 +475,16 @@ function checkHeader(
   if (typeof alg !== 'string' || !algorithms.includes(alg as SupportedAlgorithm)) {
     return new JwtVerifyError('alg_not_allowed', 'the token’s alg is not accepted')
   }
-  return { header, kid: header.kid, alg: alg as SupportedAlgorithm }
+  const typ =
+    typeof header.typ === 'string' ? header.typ.toLowerCase().replace(/^application\//, '') : ''
+  return { kid: header.kid, alg: alg as SupportedAlgorithm, accessToken: typ === 'at+jwt' }
 }
 
-/** Unpadded base64url (RFC 7515 §2); an empty segment fails later, where its meaning is checked. */
-const BASE64URL = /^[A-Za-z0-9_-]*$/
+/**
+ * Unpadded base64url (RFC 7515 §2) and the segments' dots, whose count is checked apart; an empty
+ * segment fails later, where its meaning is checked.
+ */
+const BASE64URL_AND_DOTS = /^[A-Za-z0-9_.-]*$/
 
 function decodeJsonObject(segment: string): Record<string, unknown> | undefined {
   try {

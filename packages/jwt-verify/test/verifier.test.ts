@@ -221,6 +221,36 @@ describe('the attacks', () => {
     expect(await rejection(`${signingInput}.${mac}`)).toBe('alg_not_allowed')
   })
 
+  it.each(['ES256', 'EdDSA'] as const)(
+    'verifies %s tokens when allowed, and refuses them with the signature changed',
+    async (alg) => {
+      const other = await makeKey(`k-${alg}`, alg)
+      const server = await startKeyServer([other])
+      try {
+        const v = createVerifier({
+          jwksUrl: server.url,
+          issuer: ISSUER,
+          audience: AUDIENCE,
+          algorithms: [alg],
+          cacheMaxEntries: 0,
+        })
+        const token = await accessToken(other)
+        expect(await v.verify(token)).toMatchObject({ kind: 'user', userId: 'user-1' })
+        const [h, p, sig = ''] = token.split('.')
+        const bytes = Buffer.from(sig, 'base64url')
+        bytes[5] = (bytes[5] ?? 0) ^ 1
+        expect(await rejection(`${h}.${p}.${bytes.toString('base64url')}`, v)).toBe(
+          'signature_invalid',
+        )
+        // a signature one byte short (ES256 wants R and S, 32 bytes each)
+        const short = bytes.subarray(0, bytes.length - 1).toString('base64url')
+        expect(await rejection(`${h}.${p}.${short}`, v)).toBe('signature_invalid')
+      } finally {
+        await server.close()
+      }
+    },
+  )
+
   it('refuses an algorithm outside the pinned list even when the key fits it', async () => {
     const es = await makeKey('es', 'ES256')
     const esServer = await startKeyServer([es])
@@ -318,6 +348,42 @@ describe('the attacks', () => {
     ]) {
       await expect(verifier.verify(junk)).rejects.toHaveProperty('name', 'JwtVerifyError')
     }
+  })
+
+  it('takes only three base64url segments, every character checked', async () => {
+    const good = await accessToken(key)
+    const [h = '', p = '', sig = ''] = good.split('.')
+    // Node's base64url decoder would read `+` and `/` as `-` and `_` and skip `=` and blanks:
+    // such spellings of the same bytes are refused, in any segment.
+    const flip = (segment: string) => segment.replace(/[-_]/, (c) => (c === '-' ? '+' : '/'))
+    const respelled = [
+      ...(/[-_]/.test(sig) ? [`${h}.${p}.${flip(sig)}`] : []),
+      ...(/[-_]/.test(p) ? [`${h}.${flip(p)}.${sig}`] : []),
+    ]
+    expect(respelled.length).toBeGreaterThan(0)
+    for (const bad of [
+      `${good}.x`,
+      `${good}.`,
+      `.${good}`,
+      `${h}.${p}`,
+      `${h}.${p}.${sig}=`,
+      `${h}.${p}.${sig.slice(0, 10)} ${sig.slice(10)}`,
+      ...respelled,
+      `${h}=.${p}.${sig}`,
+    ]) {
+      expect(await rejection(bad)).toBe('token_malformed')
+    }
+    expect(await verifier.verify(good)).toMatchObject({ userId: expect.any(String) })
+  })
+
+  it('checks the signature before typ: a forged ID token is signature_invalid', async () => {
+    const idToken = await accessToken(key, { header: { typ: 'JWT' } })
+    expect(await rejection(idToken)).toBe('claim_invalid')
+    // The header is now kept (it passed its own checks); the order stays the same.
+    const [h, p, sig = ''] = idToken.split('.')
+    const bytes = Buffer.from(sig, 'base64url')
+    bytes[0] = (bytes[0] ?? 0) ^ 1
+    expect(await rejection(`${h}.${p}.${bytes.toString('base64url')}`)).toBe('signature_invalid')
   })
 })
 
