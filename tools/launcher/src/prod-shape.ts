@@ -15,9 +15,6 @@ import { freePort } from '@authpair/service-kit/testing'
 
 const root = fileURLToPath(new URL('../../../', import.meta.url))
 
-/** The services' Node flags, as the Dockerfile's CMD starts them (docs/decisions.md). */
-const SERVICE_NODE_FLAGS = ['--max-semi-space-size=8', '--optimize-for-size']
-
 /** The loopback address nginx connects to the services from (Linux routes all of 127/8). */
 export const GATEWAY_BIND = '127.0.0.2'
 
@@ -118,13 +115,10 @@ export async function startProdShape(options: ProdShapeOptions): Promise<ProdSha
   async function startAll(): Promise<ProdShape> {
     const launch = async (name: string, script: string, env: Record<string, string>) => {
       const port = await freePort()
-      const child = spawn(
-        ...command(process.execPath, [...SERVICE_NODE_FLAGS, resolve(root, script)]),
-        {
-          env: { ...shared, ...env, PORT: String(port) },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
-      )
+      const child = spawn(...command(process.execPath, [resolve(root, script)]), {
+        env: { ...shared, ...env, PORT: String(port) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
       const logs: string[] = []
       child.stdout?.on('data', (chunk) => logs.push(...String(chunk).split('\n').filter(Boolean)))
       child.stderr?.on('data', (chunk) => logs.push(...String(chunk).split('\n').filter(Boolean)))
