@@ -56,7 +56,9 @@ async function undeliverable(t: TestApp, at: Date) {
     textBody: 'a link',
     htmlBody: null,
     createdAt: at,
-    nextAttemptAt: at,
+    // Never due: a worker polling meanwhile must not lease it between these two writes (a
+    // leased row is, rightly, not deleted by the sweep).
+    nextAttemptAt: new Date(at.getTime() + 365 * DAY_S * 1000),
   })
   await t.app.db.emailOutbox.enqueue(mail)
   await t.app.db.emailOutbox.markFailed(

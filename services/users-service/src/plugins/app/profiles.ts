@@ -80,8 +80,10 @@ export class ProfileCache {
  * changed (any writer: the auth-service, this service, `pnpm manage`, another replica). On
  * SQLite every lookup first reads the feed's new rows, so a change committed before the request
  * is always seen; on PostgreSQL the change arrives by NOTIFY a few ms after its commit (measured
- * in bench/README.md), and this process's own writes forget at once. While the feed is not
- * heard (PostgreSQL's listening connection lost), nothing kept is served. Token revocation is
+ * in bench/README.md), and this process's own writes forget at once. Once the loss of PostgreSQL's
+ * listening connection is noticed, nothing kept is served, and everything is forgotten when it
+ * listens again (notifications sent in between were lost); before it is noticed (at once for a
+ * reset connection, at TCP keepalive's pace for a silent one) the 60 s bound is the backstop. Token revocation is
  * not this cache's business: the verifier's revocation feed refuses an ended session's token
  * before the profile is looked up.
  */
