@@ -42,7 +42,7 @@ async function lookups(): Promise<{ hit: number; miss: number }> {
 /**
  * GET /users/me until `done` holds for its answer: on SQLite the first answer must already
  * hold (the feed is read before every lookup); PostgreSQL's NOTIFY comes a few ms after the
- * commit, and must come within a second.
+ * commit, and must come within three seconds even on a loaded machine.
  */
 async function until(
   token: string,
@@ -51,7 +51,7 @@ async function until(
   const started = performance.now()
   let res = await me(token)
   if (testDialect() === 'postgres') {
-    while (!done(res) && performance.now() - started < 1000) {
+    while (!done(res) && performance.now() - started < 3000) {
       await new Promise((resolve) => setTimeout(resolve, 5))
       res = await me(token)
     }
@@ -125,14 +125,19 @@ describe('GET /users/me from memory', () => {
     await writer.secondFactors.beginTotp({ userId, secretEnc: 'sealed', createdAt: now })
     await writer.secondFactors.confirmTotp(userId, { at: now, step: 1 }, [])
     await until(token, (r) => r.json().mfa_enabled === true)
-    // PostgreSQL: the enrolment's own notifications may still be on their way; let them arrive,
-    // then keep the profile again.
-    await new Promise((resolve) => setTimeout(resolve, 100))
-    await me(token)
+    // PostgreSQL: the enrolment's own notifications may still be on their way; ask until a
+    // request is served from memory (they have arrived and the profile is kept again).
+    const warm = performance.now()
+    for (;;) {
+      const seen = await lookups()
+      await me(token)
+      if ((await lookups()).hit === seen.hit + 1 || performance.now() - warm > 5000) break
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
     await writer.users.recordSignIn(userId, new Date())
     expect(await writer.secondFactors.useTotpStep(userId, 7)).toBe(true)
     // PostgreSQL: a notification would have arrived by now; none is sent for these columns.
-    await new Promise((resolve) => setTimeout(resolve, 100))
+    await new Promise((resolve) => setTimeout(resolve, 200))
     const before = await lookups()
     expect((await me(token)).statusCode).toBe(200)
     expect((await lookups()).hit).toBe(before.hit + 1)
